@@ -1,0 +1,183 @@
+// The one API contract between the renderer and the main services. Both transports (Electron IPC through the
+// preload, and the local web host over HTTP + WebSocket) carry exactly these methods and events, and both
+// validate every request with these schemas before a handler sees it.
+import { z } from 'zod';
+import {
+  HistoryEntrySchema,
+  JobSchema,
+  MediaAssetSchema,
+  ProjectStateSchema,
+  RationalSchema,
+  RecentProjectSchema,
+} from './model';
+import { ClipSettingsSchema } from './settings';
+
+const frame = z.number().int().nonnegative();
+const id = z.number().int();
+const nothing = z.object({}).strict();
+const ok = z.object({ ok: z.literal(true) });
+
+function method<I extends z.ZodType, O extends z.ZodType>(input: I, output: O) {
+  return { input, output };
+}
+
+export const ImportErrorSchema = z.object({ path: z.string(), message: z.string() });
+
+export const DirEntrySchema = z.object({
+  name: z.string(),
+  path: z.string(),
+  kind: z.enum(['dir', 'file']),
+  size: z.number().int().nonnegative(),
+});
+
+export const Methods = {
+  // Application
+  'app.info': method(
+    nothing,
+    z.object({
+      version: z.string(),
+      platform: z.string(),
+      /** 'electron' or 'web': decides which host-only features (native dialogs) the renderer offers. */
+      host: z.enum(['electron', 'web']),
+      homeDir: z.string(),
+      ffmpeg: z.object({ ffmpegPath: z.string().nullable(), ffprobePath: z.string().nullable(), error: z.string().nullable() }),
+    }),
+  ),
+  'app.recentProjects': method(nothing, z.array(RecentProjectSchema)),
+  /** Lists a folder on the host, for the built-in file browser (web host) and project dialogs. */
+  'fs.list': method(
+    z.object({ dir: z.string(), extensions: z.array(z.string()).optional() }),
+    z.object({ dir: z.string(), parent: z.string().nullable(), entries: z.array(DirEntrySchema) }),
+  ),
+  /** Native open dialog where the host has one; returns null paths when the host has none (web host). */
+  'dialog.openMedia': method(nothing, z.object({ supported: z.boolean(), paths: z.array(z.string()) })),
+
+  // Project
+  'project.create': method(
+    z.object({ path: z.string().min(1), name: z.string().optional(), fps: RationalSchema.optional() }),
+    ProjectStateSchema,
+  ),
+  'project.open': method(z.object({ path: z.string().min(1) }), ProjectStateSchema),
+  'project.close': method(nothing, ok),
+  /** The open project's snapshot; fails with NO_PROJECT when none is open. */
+  'project.state': method(nothing, ProjectStateSchema),
+  'project.setMarks': method(
+    z.object({ markIn: frame.nullable(), markOut: frame.nullable() }),
+    ProjectStateSchema,
+  ),
+
+  // Media
+  'media.import': method(
+    z.object({ paths: z.array(z.string().min(1)).min(1) }),
+    z.object({ state: ProjectStateSchema, imported: z.array(MediaAssetSchema), errors: z.array(ImportErrorSchema) }),
+  ),
+  'media.relink': method(z.object({ mediaId: id, path: z.string().min(1) }), ProjectStateSchema),
+  'media.remove': method(z.object({ mediaId: id }), ProjectStateSchema),
+  /** Filmstrip thumbnails: URLs (on the media protocol) of frames at the given source frames, generated on demand. */
+  'media.thumbnails': method(
+    z.object({ mediaId: id, frames: z.array(frame).max(200), height: z.number().int().min(16).max(360) }),
+    z.object({ urls: z.array(z.string().nullable()) }),
+  ),
+  /** URL on the media protocol that streams the media file with Range support. */
+  'media.url': method(z.object({ mediaId: id }), z.object({ url: z.string() })),
+
+  // Timeline edits: each one is one transaction and one undoable history entry.
+  'timeline.addTrack': method(nothing, ProjectStateSchema),
+  'timeline.addClip': method(
+    z.object({
+      mediaId: id,
+      trackId: id,
+      start: frame,
+      sourceIn: frame.optional(),
+      sourceOut: z.number().int().positive().optional(),
+    }),
+    ProjectStateSchema,
+  ),
+  'timeline.moveClips': method(
+    z.object({ moves: z.array(z.object({ clipId: id, trackId: id, start: frame })).min(1) }),
+    ProjectStateSchema,
+  ),
+  'timeline.trimClip': method(
+    z.object({ clipId: id, start: frame, sourceIn: frame, sourceOut: z.number().int().positive() }),
+    ProjectStateSchema,
+  ),
+  'timeline.splitClips': method(z.object({ clipIds: z.array(id).min(1), at: frame }), ProjectStateSchema),
+  'timeline.deleteClips': method(z.object({ clipIds: z.array(id).min(1), ripple: z.boolean() }), ProjectStateSchema),
+  'clip.setSettings': method(
+    z.object({ clipIds: z.array(id).min(1), settings: ClipSettingsSchema }),
+    ProjectStateSchema,
+  ),
+
+  // History
+  'history.undo': method(nothing, ProjectStateSchema),
+  'history.redo': method(nothing, ProjectStateSchema),
+  'history.list': method(
+    z.object({ limit: z.number().int().positive().max(1000).default(200) }),
+    z.object({ entries: z.array(HistoryEntrySchema), total: z.number().int() }),
+  ),
+
+  // Jobs (engine, preview, export)
+  'jobs.list': method(nothing, z.array(JobSchema)),
+  'jobs.cancel': method(z.object({ jobId: id }), ok),
+} as const;
+
+export type MethodName = keyof typeof Methods;
+export type MethodInput<M extends MethodName> = z.input<(typeof Methods)[M]['input']>;
+export type MethodParsedInput<M extends MethodName> = z.output<(typeof Methods)[M]['input']>;
+export type MethodOutput<M extends MethodName> = z.output<(typeof Methods)[M]['output']>;
+export const METHOD_NAMES = Object.keys(Methods) as MethodName[];
+
+export function isMethodName(name: unknown): name is MethodName {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(Methods, name);
+}
+
+// Events pushed from main to every connected renderer.
+export const Events = {
+  /** The open project changed (by this client or another); clients refetch the state. */
+  'project.changed': z.object({ revision: z.number().int() }),
+  /** Thumbnails for a media asset became available. */
+  'media.thumbnailsReady': z.object({ mediaId: id }),
+  'job.updated': JobSchema,
+} as const;
+export type EventName = keyof typeof Events;
+export type EventPayload<E extends EventName> = z.output<(typeof Events)[E]>;
+export type AnyEvent = { [E in EventName]: { event: E; payload: EventPayload<E> } }[EventName];
+
+// Errors cross the boundary as data, with a stable code the UI can act on and a message a person can act on.
+export const ErrorCodeSchema = z.enum([
+  'BAD_REQUEST',
+  'NO_PROJECT',
+  'NOT_FOUND',
+  'MEDIA_UNREADABLE',
+  'MEDIA_OFFLINE',
+  'FFMPEG_MISSING',
+  'CONFLICT',
+  'FORBIDDEN',
+  'INTERNAL',
+]);
+export type ErrorCode = z.infer<typeof ErrorCodeSchema>;
+export const ApiErrorSchema = z.object({ code: ErrorCodeSchema, message: z.string() });
+export type ApiErrorData = z.infer<typeof ApiErrorSchema>;
+
+export class ApiError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+  toData(): ApiErrorData {
+    return { code: this.code, message: this.message };
+  }
+}
+
+/** What a transport returns for one call. */
+export type CallResult<M extends MethodName> = { ok: true; value: MethodOutput<M> } | { ok: false; error: ApiErrorData };
+
+/** The typed client every renderer uses, whatever the transport underneath. */
+export type UpframeApi = {
+  call<M extends MethodName>(method: M, input: MethodInput<M>): Promise<MethodOutput<M>>;
+  subscribe(listener: (event: AnyEvent) => void): () => void;
+};
+

@@ -1,0 +1,97 @@
+// Interfaces between the engine's parts: the pack runtime (ONNX sessions), the diffusion pipeline, the classic
+// ffmpeg engine, and the engine process that hosts either. Pure types: no node-only imports.
+import type { ClipSettings } from '../common/settings';
+import type { PackManifest } from './pack/manifest';
+
+/** A dense float tensor, row-major. */
+export type Tensor = { dims: number[]; data: Float32Array };
+
+/** Execution options chosen by the platform and the user's settings. */
+export type ExecutionOptions = {
+  provider: 'cuda' | 'dml' | 'coreml' | 'cpu';
+  deviceId: number;
+  /** Intra-op threads for the CPU provider; 0 lets onnxruntime decide. */
+  threads: number;
+  /** Run fp16 graphs where the pack ships them. */
+  fp16: boolean;
+  /** Fall back to CPU when the requested provider cannot start. Never silent: the fallback is reported. */
+  allowCpuFallback: boolean;
+};
+
+export type DenoiserInputs = {
+  /** [1, C, F, h, w] noisy latents, VP-scaled (x_t = alpha x0 + sigma eps). */
+  x: Tensor;
+  /** Timestep, possibly fractional. */
+  t: number;
+  /** [1, T, D] text hidden states. */
+  context: Tensor;
+  /** [1, C, F, h, w] noise-augmented key-frame latents, zeros at inserted frames. */
+  hint: Tensor;
+  /** [F] key index at key frames, -1 at inserted frames. */
+  mask: BigInt64Array;
+  tHint: number;
+  sCond: number;
+};
+
+/** A loaded, verified pack with lazily opened sessions. Implemented in main/engine/pack/runtime.ts. */
+export interface PackRuntime {
+  readonly manifest: PackManifest;
+  readonly dir: string;
+  /** sha256 over the manifest and file hashes: part of every cache key. */
+  readonly packHash: string;
+  /** Provider actually in use (after any allowed fallback) and why, for the UI. */
+  readonly providerInUse: string;
+  encodeText(prompt: string): Promise<Tensor>;
+  /** images [N, 3, H, W] in [-1, 1] -> latents [N, C, H/d, W/d], already multiplied by scalingFactor. */
+  vaeEncode(images: Tensor): Promise<Tensor>;
+  /** latents [N, C, h, w] (scaled) -> images [N, 3, H, W] in [-1, 1]. */
+  vaeDecode(latents: Tensor): Promise<Tensor>;
+  /** One model evaluation; returns the prediction of manifest.schedule.prediction type, shaped like x. */
+  denoise(inputs: DenoiserInputs): Promise<Tensor>;
+  /** Closes every open session. */
+  release(): Promise<void>;
+}
+
+/** RGB24 frame, packed, as ffmpeg's rawvideo rgb24. */
+export type RgbFrame = { width: number; height: number; data: Uint8Array };
+
+export type EnhanceSegment = {
+  input: string;
+  /** Source range in seconds; the whole file when absent. */
+  startSec?: number;
+  endSec?: number;
+};
+
+export type EnhanceJobSpec = EnhanceSegment & {
+  settings: ClipSettings;
+  /** Pack folder for the diffusion engine. */
+  packDir?: string;
+  execution: ExecutionOptions;
+  /** Output: an encoded video file (audio carried over) or a folder of numbered PNG frames. */
+  output: { kind: 'video'; path: string; crf?: number } | { kind: 'frames'; dir: string };
+};
+
+export type EngineStage = 'decode' | 'vae_encode' | 'denoise' | 'vae_decode' | 'blend' | 'write';
+
+export type EngineProgress = {
+  /** 0..1 over the whole job. */
+  fraction: number;
+  stage: EngineStage | 'encode';
+  /** Completed and total units of the current plan (denoiser calls for diffusion, frames for classic). */
+  done: number;
+  total: number;
+  etaSec: number | null;
+  message?: string;
+};
+
+export type EngineResult = {
+  outputPath: string;
+  frames: number;
+  width: number;
+  height: number;
+  fps: number;
+  /** Seconds per stage, summed over the job, for the benchmarks' stage breakdown. */
+  stageSeconds: Partial<Record<EngineStage, number>>;
+  /** Providers and fallbacks as they happened, for the user. */
+  notes: string[];
+};

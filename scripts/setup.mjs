@@ -1,0 +1,69 @@
+#!/usr/bin/env node
+// Sets up a checkout: installs npm packages, builds the native SQLite binding, then tries the three downloads
+// that come from outside the npm registry (Electron's binary, ffmpeg-static's binary, onnxruntime-node's CUDA
+// provider). Each of those is optional: where the network refuses them, Upframe falls back to the web host,
+// the system ffmpeg and the CPU provider, and says so here.
+import { spawnSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+const skipBuild = process.argv.includes('--no-build');
+
+function run(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', shell: process.platform === 'win32', ...opts });
+  return r.status === 0;
+}
+
+function must(cmd, args, what, opts) {
+  if (!run(cmd, args, opts)) {
+    console.error(`\nsetup: ${what} failed (see the output above).`);
+    process.exit(1);
+  }
+}
+
+const lock = path.join(root, 'package-lock.json');
+const installed = path.join(root, 'node_modules', '.package-lock.json');
+const upToDate = existsSync(installed) && statSync(installed).mtimeMs >= statSync(lock).mtimeMs;
+if (!upToDate) {
+  // Scripts are run one by one below, so a refused download cannot abort the whole install.
+  must(npm, ['ci', '--ignore-scripts', '--no-audit', '--no-fund'], 'npm ci');
+  must(npm, ['rebuild', 'better-sqlite3', 'esbuild'], 'building better-sqlite3');
+}
+
+const optional = [
+  {
+    what: "Electron's binary",
+    script: 'node_modules/electron/install.js',
+    args: [],
+    fallback: 'npm start will open the editor in your browser through the local web host',
+  },
+  {
+    what: "ffmpeg-static's binary",
+    script: 'node_modules/ffmpeg-static/install.js',
+    args: [],
+    fallback: 'the ffmpeg on FFMPEG_PATH or PATH is used (Debian/Ubuntu: sudo apt-get install ffmpeg)',
+  },
+  {
+    what: "onnxruntime-node's CUDA provider",
+    script: 'node_modules/onnxruntime-node/script/install.js',
+    args: [],
+    fallback: 'the diffusion engine runs on the CPU provider (and DirectML on Windows)',
+    platforms: ['linux', 'win32'],
+  },
+];
+for (const step of optional) {
+  if (step.platforms && !step.platforms.includes(process.platform)) continue;
+  if (!existsSync(path.join(root, step.script))) continue;
+  const ok = run(process.execPath, [step.script, ...step.args], {
+    timeout: 300_000,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: process.env.ONNXRUNTIME_NODE_INSTALL ?? '' },
+  });
+  console.log(ok ? `setup: ${step.what}: ready` : `setup: ${step.what}: not available here; ${step.fallback}.`);
+}
+
+if (!skipBuild) must(npm, ['run', '--silent', 'build'], 'the build');
+console.log('setup: done');
