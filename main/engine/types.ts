@@ -41,7 +41,11 @@ export interface PackRuntime {
   readonly packHash: string;
   /** Provider actually in use (after any allowed fallback) and why, for the UI. */
   readonly providerInUse: string;
+  /** Context for the user's prompt (plus the pack's positive suffix). Packs without a text encoder get zeros
+   *  shaped by the denoiser's context input (symbolic dims taken as 1). */
   encodeText(prompt: string): Promise<Tensor>;
+  /** Context for the pack's fixed negative prompt (classifier-free guidance's unconditional pass). */
+  encodeNegative(): Promise<Tensor>;
   /** images [N, 3, H, W] in [-1, 1] -> latents [N, C, H/d, W/d], already multiplied by scalingFactor. */
   vaeEncode(images: Tensor): Promise<Tensor>;
   /** latents [N, C, h, w] (scaled) -> images [N, 3, H, W] in [-1, 1]. */
@@ -95,3 +99,19 @@ export type EngineResult = {
   /** Providers and fallbacks as they happened, for the user. */
   notes: string[];
 };
+
+/** What a running job may call back into. Shared by the diffusion pipeline and the classic engine. */
+export type JobHooks = {
+  onProgress(progress: EngineProgress): void;
+  /** Called before every denoiser call and between frames: yields one macrotask (so a cancel message that
+   *  arrived while onnxruntime blocked the thread is seen), then throws CancelledError if the job was cancelled. */
+  checkpoint(): Promise<void>;
+  log?(message: string): void;
+};
+
+export class CancelledError extends Error {
+  constructor(message = 'Cancelled by the user') {
+    super(message);
+    this.name = 'CancelledError';
+  }
+}
