@@ -1,0 +1,157 @@
+// Output size, model padding and the key-frame resize (ENHANCEMENT.md 2.2; reference: VEnhancer
+// enhance_a_video.py target resolution, video_to_video_model.py `F.interpolate(..., mode='bilinear')` and
+// `pad_to_fit` + `F.pad(..., value=1)`).
+//
+// Padding placement: the reference pads frames at least as large as its 720x1280 working size at the bottom and
+// right only (h1 = w1 = 0) and crops [h1:h1+h, w1:w1+w] after decoding. Its other branch centres smaller frames
+// on a fixed 720x1280 canvas, a property of that checkpoint's training size that the pack policy does not
+// carry; here every frame is padded minimally at the bottom and right, to the next size satisfying the policy.
+import type { ResolutionPolicy } from '../pack/manifest';
+
+export type ResolutionPlan = {
+  srcWidth: number;
+  srcHeight: number;
+  width: number;
+  height: number /* resized, even */;
+  paddedWidth: number;
+  paddedHeight: number;
+  padLeft: number;
+  padTop: number;
+  latentWidth: number;
+  latentHeight: number;
+};
+
+/**
+ * Output area A = srcW srcH scale^2 clamped to [areaMin, areaMax]; each side scales by sqrt(A / (srcW srcH)) and is
+ * floored to even; then padded to height = padOffsetH (mod padMultipleH), width = padOffsetW (mod padMultipleW).
+ */
+export function planResolution(
+  srcWidth: number,
+  srcHeight: number,
+  scale: number,
+  policy: ResolutionPolicy,
+  downscale: number,
+): ResolutionPlan {
+  for (const [name, v] of [['source width', srcWidth], ['source height', srcHeight]] as const) {
+    if (!Number.isInteger(v) || v < 1) throw new Error(`The ${name} must be a whole number of pixels >= 1, got ${v}`);
+  }
+  if (!(scale > 0) || !Number.isFinite(scale)) throw new Error(`Scale must be a positive number, got ${scale}`);
+  if (!Number.isInteger(downscale) || downscale < 1) throw new Error(`Latent downscale must be >= 1, got ${downscale}`);
+  if (policy.areaMin > policy.areaMax) {
+    throw new Error(`The pack's resolution policy has areaMin ${policy.areaMin} above areaMax ${policy.areaMax}`);
+  }
+  const srcArea = srcWidth * srcHeight;
+  const area = srcArea * scale * scale;
+  const clamped = Math.min(policy.areaMax, Math.max(policy.areaMin, area));
+  // Unclamped, the factor is the user's scale itself: sqrt(s^2) may land an ulp below s and floor a side that is
+  // exactly even (e.g. 20 * 1.1) down by 2.
+  const factor = clamped === area ? scale : Math.sqrt(clamped / srcArea);
+  const evenFloor = (v: number) => Math.max(2, 2 * Math.floor(v / 2 + 1e-9));
+  const width = evenFloor(srcWidth * factor);
+  const height = evenFloor(srcHeight * factor);
+  const paddedWidth = padTo(width, policy.padMultipleW, policy.padOffsetW);
+  const paddedHeight = padTo(height, policy.padMultipleH, policy.padOffsetH);
+  if (paddedWidth % downscale !== 0 || paddedHeight % downscale !== 0) {
+    throw new Error(
+      `The pack's resolution policy (height = ${policy.padOffsetH} mod ${policy.padMultipleH}, width = ` +
+        `${policy.padOffsetW} mod ${policy.padMultipleW}) gives a padded size of ${paddedWidth}x${paddedHeight}, ` +
+        `which its latent downscale ${downscale} does not divide: the pack manifest is inconsistent`,
+    );
+  }
+  return {
+    srcWidth,
+    srcHeight,
+    width,
+    height,
+    paddedWidth,
+    paddedHeight,
+    padLeft: 0,
+    padTop: 0,
+    latentWidth: paddedWidth / downscale,
+    latentHeight: paddedHeight / downscale,
+  };
+}
+
+/** Smallest value >= size that equals offset modulo multiple. */
+function padTo(size: number, multiple: number, offset: number): number {
+  const remainder = offset % multiple;
+  return size + ((((remainder - size) % multiple) + multiple) % multiple);
+}
+
+/**
+ * Bilinear resize of a packed rgb24 frame to plan.width x plan.height, placed at (padLeft, padTop) in a
+ * [3, paddedHeight, paddedWidth] planar image in [-1, 1], the rest filled with padValue. Matches torch
+ * F.interpolate(mode='bilinear', align_corners=False, antialias=False): half-pixel centres, source coordinate
+ * (d + 0.5) in/out - 0.5 clamped at 0, neighbours clamped at the last pixel.
+ */
+export function resizeBilinearToPadded(src: Uint8Array, plan: ResolutionPlan, padValue: number): Float32Array {
+  const { srcWidth: sw, srcHeight: sh, width: dw, height: dh, paddedWidth: pw, paddedHeight: ph } = plan;
+  if (src.length !== sw * sh * 3) {
+    throw new Error(`Frame has ${src.length} bytes; ${sw}x${sh} rgb24 needs ${sw * sh * 3}`);
+  }
+  const plane = pw * ph;
+  const out = new Float32Array(3 * plane).fill(padValue);
+  const xs = sourceTaps(sw, dw);
+  const ys = sourceTaps(sh, dh);
+  for (let y = 0; y < dh; y++) {
+    const row0 = ys.lo[y] * sw;
+    const row1 = ys.hi[y] * sw;
+    const fy = ys.frac[y];
+    const outRow = (y + plan.padTop) * pw + plan.padLeft;
+    for (let x = 0; x < dw; x++) {
+      const x0 = xs.lo[x];
+      const x1 = xs.hi[x];
+      const fx = xs.frac[x];
+      const a = (row0 + x0) * 3;
+      const b = (row0 + x1) * 3;
+      const c = (row1 + x0) * 3;
+      const d = (row1 + x1) * 3;
+      for (let ch = 0; ch < 3; ch++) {
+        const top = src[a + ch] + fx * (src[b + ch] - src[a + ch]);
+        const bottom = src[c + ch] + fx * (src[d + ch] - src[c + ch]);
+        out[ch * plane + outRow + x] = (top + fy * (bottom - top)) / 127.5 - 1;
+      }
+    }
+  }
+  return out;
+}
+
+/** For each destination index, the two source indices and the weight of the second (align_corners=False). */
+function sourceTaps(srcSize: number, dstSize: number): { lo: Int32Array; hi: Int32Array; frac: Float64Array } {
+  const lo = new Int32Array(dstSize);
+  const hi = new Int32Array(dstSize);
+  const frac = new Float64Array(dstSize);
+  const ratio = srcSize / dstSize;
+  for (let d = 0; d < dstSize; d++) {
+    const s = Math.max(0, (d + 0.5) * ratio - 0.5);
+    const i = Math.min(Math.floor(s), srcSize - 1);
+    lo[d] = i;
+    hi[d] = Math.min(i + 1, srcSize - 1);
+    frac[d] = s - i;
+  }
+  return { lo, hi, frac };
+}
+
+/** Crops the padding off a [3, paddedHeight, paddedWidth] image in [-1, 1] and packs it as rgb24 (rounded, clamped). */
+export function cropToRgb24(image: Float32Array, plan: ResolutionPlan): Uint8Array {
+  const { width: w, height: h, paddedWidth: pw, paddedHeight: ph } = plan;
+  const plane = pw * ph;
+  if (image.length !== 3 * plane) {
+    throw new Error(`Image has ${image.length} values; [3, ${ph}, ${pw}] needs ${3 * plane}`);
+  }
+  const out = new Uint8Array(w * h * 3);
+  for (let y = 0; y < h; y++) {
+    const inRow = (y + plan.padTop) * pw + plan.padLeft;
+    for (let x = 0; x < w; x++) {
+      const o = (y * w + x) * 3;
+      for (let ch = 0; ch < 3; ch++) {
+        const v = Math.round((image[ch * plane + inRow + x] + 1) * 127.5);
+        if (Number.isNaN(v)) {
+          throw new Error('The decoded image contains NaN values: the model produced invalid output (try fp32 or the CPU provider)');
+        }
+        out[o + ch] = v > 255 ? 255 : v < 0 ? 0 : v;
+      }
+    }
+  }
+  return out;
+}

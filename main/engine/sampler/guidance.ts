@@ -1,0 +1,36 @@
+// Classifier-free guidance with guidance rescale, on the model output (v, eps or x0 alike).
+// Reference: VEnhancer video_to_video/diffusion/diffusion_sdedit.py GaussianDiffusion.denoise:
+//   out = u + w (c - u); out *= rescale * std(c) / (std(out) + 1e-12) + (1 - rescale).
+// The reference uses torch's unbiased std over each batch item; the ratio of two stds over the same element
+// count does not depend on that choice, so the population std is used here. Sums are accumulated in float64
+// because a chunk's output has millions of elements.
+
+/** Returns a new array: u + scale (c - u), rescaled toward std(cond) by `rescale` in [0, 1]. */
+export function applyGuidance(cond: Float32Array, uncond: Float32Array, scale: number, rescale: number): Float32Array {
+  if (cond.length !== uncond.length) {
+    throw new Error(`Guidance needs equal-length predictions (cond ${cond.length}, uncond ${uncond.length})`);
+  }
+  if (!Number.isFinite(scale)) throw new Error(`Guidance scale must be a finite number, got ${scale}`);
+  if (!(rescale >= 0 && rescale <= 1)) throw new Error(`Guidance rescale must be in [0, 1], got ${rescale}`);
+  const out = new Float32Array(cond.length);
+  for (let i = 0; i < cond.length; i++) out[i] = uncond[i] + scale * (cond[i] - uncond[i]);
+  if (rescale === 0 || out.length === 0) return out;
+  const factor = rescale * (populationStd(cond) / (populationStd(out) + 1e-12)) + (1 - rescale);
+  for (let i = 0; i < out.length; i++) out[i] *= factor;
+  return out;
+}
+
+/** Two-pass population standard deviation (stable where one pass of sum-of-squares cancels). */
+export function populationStd(values: Float32Array): number {
+  const n = values.length;
+  if (n === 0) return 0;
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += values[i];
+  const mean = sum / n;
+  let squares = 0;
+  for (let i = 0; i < n; i++) {
+    const d = values[i] - mean;
+    squares += d * d;
+  }
+  return Math.sqrt(squares / n);
+}
