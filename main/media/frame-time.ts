@@ -1,0 +1,23 @@
+// Conversions between frame indices and seconds at a rational frame rate.
+import type { Rational } from '../common/model';
+
+/**
+ * Tolerance, in frames, for times that went through rounding (ffprobe prints microseconds, containers store
+ * millisecond or tick timestamps): a time within a thousandth of a frame of a boundary counts as on it.
+ */
+const FRAME_EPSILON = 1e-3;
+
+/** Start time of a frame, in seconds. */
+export function frameToSeconds(frame: number, fps: Rational): number {
+  return (frame * fps.den) / fps.num;
+}
+
+/** The frame showing at a time: the last frame that starts at or before it. */
+export function secondsToFrame(sec: number, fps: Rational): number {
+  return Math.max(0, Math.floor((sec * fps.num) / fps.den + FRAME_EPSILON));
+}
+
+/** How many frames it takes to cover a duration (a trailing partial frame counts as a frame). */
+export function durationInFrames(durationSec: number, fps: Rational): number {
+  return Math.max(0, Math.ceil((durationSec * fps.num) / fps.den - FRAME_EPSILON));
+}
