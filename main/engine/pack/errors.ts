@@ -1,0 +1,26 @@
+// Errors of pack verification and loading. Each carries a stable code (the UI and CLI act on it) and a message
+// that names the pack, the file and what to do.
+
+export type PackErrorCode =
+  | 'MANIFEST_INVALID'
+  | 'FILE_MISSING'
+  | 'FILE_SIZE'
+  | 'FILE_HASH'
+  | 'NOT_ONNX'
+  | 'CONTRACT_MISMATCH'
+  | 'PROVIDER_UNAVAILABLE'
+  | 'TOKENIZER';
+
+export class PackError extends Error {
+  constructor(
+    readonly code: PackErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'PackError';
+  }
+}
+
+export function isPackError(error: unknown): error is PackError {
+  return error instanceof PackError;
+}

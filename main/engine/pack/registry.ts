@@ -1,0 +1,197 @@
+// Installed model packs: <userData>/packs/<name@version>/, plus the read-only built-in test packs. Imports are
+// verified, copied into a temporary folder and renamed into place, so a half-imported pack never shows up.
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { ApiError } from '../../common/api';
+import type { PackManifest } from './manifest';
+import { packId } from './contract';
+import { PackError } from './errors';
+import { HashCache } from './hash-cache';
+import { isTestPack, packLabel } from './label';
+import { readManifest, verifyPack } from './verify';
+
+export type PackStatus = 'ok' | 'missing-files' | 'corrupt' | 'invalid';
+
+export type PackEntry = {
+  /** name@version, or the folder name when the manifest cannot be read. */
+  id: string;
+  name: string | null;
+  version: string | null;
+  label: string;
+  description: string;
+  family: PackManifest['family'] | null;
+  dir: string;
+  /** Bytes of the manifest and every listed file that exists. */
+  sizeBytes: number;
+  status: PackStatus;
+  /** What is wrong and what to do, when status is not 'ok'. */
+  problem: string | null;
+  testPack: boolean;
+  /** Built-in packs ship with the app and cannot be removed. */
+  builtin: boolean;
+};
+
+const TEMP_PREFIX = '.import-';
+const REMOVING_PREFIX = '.removing-';
+
+export class PackRegistry {
+  private readonly dir: string;
+  private readonly builtinDirs: string[];
+  private readonly hashCache: HashCache;
+
+  constructor(opts: { dir: string; builtinDirs: string[]; hashCache?: HashCache }) {
+    this.dir = path.resolve(opts.dir);
+    this.builtinDirs = opts.builtinDirs.map((d) => path.resolve(d));
+    this.hashCache = opts.hashCache ?? new HashCache(null);
+  }
+
+  /** Built-in packs first, then installed ones by id. */
+  async list(): Promise<PackEntry[]> {
+    const builtin = await Promise.all(this.builtinDirs.map((dir) => this.describe(dir, true)));
+    const installed = await Promise.all((await this.installedDirs()).map((dir) => this.describe(dir, false)));
+    installed.sort((a, b) => a.id.localeCompare(b.id));
+    return [...builtin, ...installed];
+  }
+
+  async importFromFolder(src: string): Promise<PackEntry> {
+    const source = path.resolve(src);
+    const { manifest } = await verifyPack(source, { hashCache: this.hashCache });
+    const id = packId(manifest);
+    const existing = await this.findById(id);
+    if (existing) {
+      throw new ApiError(
+        'CONFLICT',
+        `Pack ${id} is already installed${existing.builtin ? ' (built in)' : ` in ${existing.dir}`}. Remove it first to import it again.`,
+      );
+    }
+    await fs.mkdir(this.dir, { recursive: true });
+    const temp = path.join(this.dir, `${TEMP_PREFIX}${randomBytes(6).toString('hex')}`);
+    const target = path.join(this.dir, folderName(id));
+    try {
+      await fs.mkdir(temp);
+      for (const file of [...manifest.files.map((f) => f.path), 'manifest.json']) {
+        const to = path.join(temp, file);
+        await fs.mkdir(path.dirname(to), { recursive: true });
+        await fs.copyFile(path.join(source, file), to);
+      }
+      // Verify the copy too: a failing disk or a file changed mid-copy must not produce an installed pack.
+      await verifyPack(temp, { hashCache: this.hashCache });
+      await fs.rename(temp, target);
+    } catch (error) {
+      await fs.rm(temp, { recursive: true, force: true });
+      if ((error as NodeJS.ErrnoException).code === 'ENOTEMPTY' || (error as NodeJS.ErrnoException).code === 'EEXIST') {
+        throw new ApiError('CONFLICT', `The folder ${target} already exists. Remove it or the pack in it first.`);
+      }
+      throw error;
+    }
+    return this.describe(target, false);
+  }
+
+  async remove(id: string): Promise<void> {
+    const entry = await this.findById(id);
+    if (!entry) throw new ApiError('NOT_FOUND', `No installed pack ${id}. List the packs to see their ids.`);
+    if (entry.builtin) throw new ApiError('FORBIDDEN', `Pack ${id} is built in and cannot be removed.`);
+    // Rename first so the pack disappears at once, even if deleting its files takes a while or fails midway.
+    const doomed = path.join(this.dir, `${REMOVING_PREFIX}${randomBytes(6).toString('hex')}`);
+    await fs.rename(entry.dir, doomed);
+    await fs.rm(doomed, { recursive: true, force: true });
+  }
+
+  /** The folder of pack `id`; null means the default pack: the first installed pack that is not a test pack. Test
+   *  packs are used only when asked for by id. */
+  async resolve(id: string | null): Promise<string> {
+    if (id !== null) {
+      const entry = await this.findById(id);
+      if (!entry) {
+        throw new ApiError('NOT_FOUND', `Model pack ${id} is not installed. Import it in the model pack settings, or pick another pack.`);
+      }
+      return entry.dir;
+    }
+    for (const entry of await this.list()) {
+      if (!entry.builtin && !entry.testPack && entry.status === 'ok') return entry.dir;
+    }
+    throw new ApiError(
+      'NOT_FOUND',
+      'No model pack is installed. Import one (a folder with manifest.json) in the model pack settings, or use the classic engine.',
+    );
+  }
+
+  /** Finds a pack by id from manifests alone (no hashing). */
+  private async findById(id: string): Promise<{ dir: string; builtin: boolean } | null> {
+    const candidates = [
+      ...this.builtinDirs.map((dir) => ({ dir, builtin: true })),
+      ...(await this.installedDirs()).map((dir) => ({ dir, builtin: false })),
+    ];
+    for (const candidate of candidates) {
+      try {
+        const { manifest } = await readManifest(candidate.dir);
+        if (packId(manifest) === id) return candidate;
+      } catch {
+        // Unreadable packs have no id to match; list() reports them.
+      }
+    }
+    return null;
+  }
+
+  private async installedDirs(): Promise<string[]> {
+    let names: string[];
+    try {
+      names = (await fs.readdir(this.dir, { withFileTypes: true }))
+        .filter((d) => d.isDirectory() && !d.name.startsWith('.'))
+        .map((d) => d.name);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw error;
+    }
+    return names.sort().map((name) => path.join(this.dir, name));
+  }
+
+  private async describe(dir: string, builtin: boolean): Promise<PackEntry> {
+    let manifest: PackManifest | null = null;
+    let status: PackStatus = 'ok';
+    let problem: string | null = null;
+    try {
+      manifest = (await readManifest(dir)).manifest;
+      await verifyPack(dir, { hashCache: this.hashCache });
+    } catch (error) {
+      if (!(error instanceof PackError)) throw error;
+      problem = error.message;
+      status =
+        error.code === 'FILE_MISSING' ? 'missing-files' : error.code === 'FILE_SIZE' || error.code === 'FILE_HASH' ? 'corrupt' : 'invalid';
+      // A folder without manifest.json is not a pack at all: invalid, not "missing files".
+      if (!manifest) status = 'invalid';
+    }
+    return {
+      id: manifest ? packId(manifest) : path.basename(dir),
+      name: manifest?.name ?? null,
+      version: manifest?.version ?? null,
+      label: manifest ? packLabel(manifest) : path.basename(dir),
+      description: manifest?.description ?? '',
+      family: manifest?.family ?? null,
+      dir,
+      sizeBytes: await presentSize(dir, manifest),
+      status,
+      problem,
+      testPack: manifest ? isTestPack(manifest) : false,
+      builtin,
+    };
+  }
+}
+
+async function presentSize(dir: string, manifest: PackManifest | null): Promise<number> {
+  const files = ['manifest.json', ...(manifest?.files.map((f) => f.path) ?? [])];
+  let total = 0;
+  for (const file of files) {
+    try {
+      total += (await fs.stat(path.join(dir, file))).size;
+    } catch {
+      // Missing files count as zero; the status says they are missing.
+    }
+  }
+  return total;
+}
+
+function folderName(id: string): string {
+  return id.replace(/[^A-Za-z0-9._@-]/g, '_');
+}
