@@ -1,0 +1,15 @@
+// Every schema migration, in order. A migration's version is the PRAGMA user_version the file has after it.
+// Never edit a shipped migration: add the next numbered module and list it here.
+import { sql as initial } from './0001-initial';
+
+export type Migration = { version: number; name: string; sql: string };
+
+export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: 'initial', sql: initial }];
+
+export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
+
+MIGRATIONS.forEach((migration, index) => {
+  if (migration.version !== index + 1) {
+    throw new Error(`Migration "${migration.name}" has version ${migration.version}; expected ${index + 1}.`);
+  }
+});
