@@ -1,0 +1,156 @@
+// Decodes a video segment to packed rgb24 frames on a pipe, one frame at a time, so a whole clip never sits in
+// memory: the consumer pulls frames and ffmpeg is paused by the pipe's backpressure while it works.
+import { spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import type { RgbFrame } from '../types';
+import { StderrTail } from './stderr-tail';
+
+const execFileAsync = promisify(execFile);
+
+export type FrameReader = {
+  /** Display size (rotation applied). */
+  width: number;
+  height: number;
+  fps: number;
+  /** Frames expected in the range from the probe; the decoded count is authoritative. */
+  expectedFrames: number;
+  /** Single-use: iterate once. Stopping early (break, throw) ends ffmpeg. */
+  frames: AsyncIterable<RgbFrame>;
+  /** Ends ffmpeg if it still runs; safe to call more than once. */
+  close(): void;
+};
+
+export type VideoProbe = {
+  width: number;
+  height: number;
+  fps: number;
+  /** ffmpeg's rational spelling of the rate, e.g. "30000/1001". */
+  fpsText: string;
+  durationSec: number;
+  hasAudio: boolean;
+};
+
+export async function probeVideo(ffprobe: string, file: string): Promise<VideoProbe> {
+  let stdout: string;
+  try {
+    ({ stdout } = await execFileAsync(
+      ffprobe,
+      ['-v', 'error', '-print_format', 'json', '-show_streams', '-show_format', file],
+      { maxBuffer: 16 * 1024 * 1024 },
+    ));
+  } catch (error) {
+    const stderr = (error as { stderr?: string }).stderr?.trim();
+    throw new Error(`Cannot read ${file}: ${stderr || (error as Error).message}. Check that the file exists and is a video.`);
+  }
+  const info = JSON.parse(stdout) as { streams?: any[]; format?: { duration?: string } };
+  const streams = info.streams ?? [];
+  const video = streams.find((s) => s.codec_type === 'video' && !s.disposition?.attached_pic);
+  if (!video) throw new Error(`${file} has no video stream: choose a video file.`);
+  const rate = parseRate(video.avg_frame_rate) ?? parseRate(video.r_frame_rate);
+  if (!rate) throw new Error(`${file}: the video stream has no usable frame rate.`);
+  const rotation = streamRotation(video);
+  const quarterTurn = Math.abs(rotation) % 180 === 90;
+  const durationSec = Number(video.duration ?? info.format?.duration ?? NaN);
+  if (!(durationSec > 0)) throw new Error(`${file}: the video's duration is unknown; remux it (ffmpeg -i in -c copy out.mkv) and retry.`);
+  return {
+    width: quarterTurn ? video.height : video.width,
+    height: quarterTurn ? video.width : video.height,
+    fps: rate.value,
+    fpsText: rate.text,
+    durationSec,
+    hasAudio: streams.some((s) => s.codec_type === 'audio'),
+  };
+}
+
+function parseRate(text: unknown): { value: number; text: string } | null {
+  if (typeof text !== 'string') return null;
+  const [num, den = '1'] = text.split('/');
+  const value = Number(num) / Number(den);
+  return Number.isFinite(value) && value > 0 ? { value, text } : null;
+}
+
+function streamRotation(video: any): number {
+  const fromMatrix = (video.side_data_list ?? []).find((d: any) => typeof d.rotation === 'number')?.rotation;
+  if (typeof fromMatrix === 'number') return Math.round(fromMatrix);
+  const tag = Number(video.tags?.rotate ?? 0);
+  return Number.isFinite(tag) ? Math.round(tag) : 0;
+}
+
+export async function openFrameReader(opts: {
+  ffmpeg: string;
+  ffprobe: string;
+  file: string;
+  startSec?: number;
+  endSec?: number;
+}): Promise<FrameReader> {
+  const probe = await probeVideo(opts.ffprobe, opts.file);
+  const start = Math.max(0, opts.startSec ?? 0);
+  const end = Math.min(opts.endSec ?? probe.durationSec, probe.durationSec);
+  if (!(end > start)) {
+    throw new Error(`The range ${start}s-${end}s of ${opts.file} is empty: choose an end after the start, within ${probe.durationSec.toFixed(3)}s.`);
+  }
+  const expectedFrames = Math.max(1, Math.round((end - start) * probe.fps));
+  const { width, height } = probe;
+  const frameBytes = width * height * 3;
+
+  // -ss before -i with the default accurate_seek decodes from the previous key frame and drops frames before the
+  // start; -t as an output option then counts from the start. Rotation is applied by ffmpeg's autorotate.
+  const args = ['-hide_banner', '-nostdin', '-loglevel', 'error'];
+  if (start > 0) args.push('-ss', start.toFixed(6));
+  args.push('-i', opts.file, '-t', (end - start).toFixed(6), '-map', '0:v:0', '-an', '-sn', '-dn');
+  // Passthrough keeps every decoded frame exactly once (no duplicates, no drops): each one is a key frame.
+  args.push('-fps_mode', 'passthrough', '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1');
+
+  const child = spawn(opts.ffmpeg, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const stderr = new StderrTail(child.stderr);
+  let stoppedByUs = false;
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
+    child.once('error', (error) => reject(new Error(`Cannot start ffmpeg (${opts.ffmpeg}): ${error.message}. Install ffmpeg or set its path.`)));
+    child.once('close', (code, signal) => resolve({ code, signal }));
+  });
+  // Errors surface through the iterator; this keeps an unobserved rejection from crashing the process.
+  exited.catch(() => undefined);
+
+  const close = () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      stoppedByUs = true;
+      child.kill('SIGKILL');
+    }
+  };
+
+  let iterated = false;
+  async function* frames(): AsyncGenerator<RgbFrame> {
+    if (iterated) throw new Error('A frame reader can be iterated once; open another reader.');
+    iterated = true;
+    let frame = new Uint8Array(frameBytes);
+    let filled = 0;
+    try {
+      for await (const chunk of child.stdout as AsyncIterable<Buffer>) {
+        let offset = 0;
+        while (offset < chunk.length) {
+          const take = Math.min(frameBytes - filled, chunk.length - offset);
+          frame.set(chunk.subarray(offset, offset + take), filled);
+          filled += take;
+          offset += take;
+          if (filled === frameBytes) {
+            yield { width, height, data: frame };
+            frame = new Uint8Array(frameBytes);
+            filled = 0;
+          }
+        }
+      }
+      const { code, signal } = await exited;
+      if (code !== 0 && !stoppedByUs) {
+        throw new Error(`ffmpeg could not decode ${opts.file} (${signal ?? `exit code ${code}`}): ${stderr.text() || 'no message'}`);
+      }
+      if (filled !== 0) {
+        throw new Error(`ffmpeg ended ${opts.file} in the middle of a frame (${filled} of ${frameBytes} bytes): ${stderr.text() || 'no message'}`);
+      }
+    } finally {
+      close();
+    }
+  }
+
+  return { width, height, fps: probe.fps, expectedFrames, frames: { [Symbol.asyncIterator]: frames }, close };
+}

@@ -1,0 +1,357 @@
+// The diffusion engine for one segment, Video2X-style: one ffmpeg decode, one ffmpeg encode, frames streamed
+// between them. Key frames are resized and VAE-encoded as they are decoded, latents live on disk, the sampler
+// runs over temporal chunks, and decoded frames go straight to the writer (ENHANCEMENT.md sections 2 and 4).
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { insertedFrames } from '../../common/settings';
+import { openFrameReader, type FrameReader } from '../io/frame-reader';
+import { openFrameWriter, type FrameWriter } from '../io/frame-writer';
+import type { PackManifest } from '../pack/manifest';
+import { planFrames } from '../plan/frames';
+import { describeFittingSettings, isOutOfMemoryError, shrinkPlan, type WorkPlan } from '../plan/oom';
+import { cropToRgb24, planResolution, resizeBilinearToPadded, type ResolutionPlan } from '../plan/resolution';
+import { planTemporalChunks } from '../plan/temporal-chunks';
+import { gaussianNoise } from '../random/gaussian';
+import { createSampler, type Sampler } from '../sampler/sampler';
+import { samplerTimesteps } from '../sampler/timesteps';
+import { createNoiseSchedule, type NoiseSchedule } from '../schedule/noise-schedule';
+import type { EngineResult, EnhanceJobSpec, ExecutionOptions, JobHooks, PackRuntime } from '../types';
+import { NOISE_STREAM, plannedDenoiserCalls, runDenoiseLoop } from './denoise';
+import { LatentStore, type LatentShape } from './latent-store';
+import { JobProgress, StageClock } from './progress';
+import { decodeLatents, type DecodeTiling } from './vae-decode';
+
+export const TEST_PACK_NOTE = 'Test pack: proves the engine, not an enhancement';
+
+/** Key frames VAE-encoded per call; halved on out-of-memory down to one. */
+const ENCODE_BATCH = 4;
+
+export type DiffusionDeps = {
+  ffmpeg: string;
+  ffprobe: string;
+  loadPack: (dir: string, execution: ExecutionOptions) => Promise<PackRuntime>;
+  /** Parent folder of the job's temporary latent files; the system temp folder by default. */
+  workDir?: string;
+};
+
+export async function runDiffusionJob(spec: EnhanceJobSpec, hooks: JobHooks, deps: DiffusionDeps): Promise<EngineResult> {
+  if (!spec.packDir) throw new Error('No model pack is set for the diffusion engine: choose a pack in the clip settings.');
+  const clock = new StageClock();
+  const progress = new JobProgress(hooks);
+  const notes: string[] = [];
+  const log = (message: string) => hooks.log?.(message);
+  const workDir = await mkdtemp(path.join(deps.workDir ?? os.tmpdir(), 'upframe-diffusion-'));
+  const stores: LatentStore[] = [];
+  const newStore = async (name: string, frames: number, shape: LatentShape) => {
+    const store = await LatentStore.create(path.join(workDir, `${name}.f32`), frames, shape);
+    stores.push(store);
+    return store;
+  };
+  let runtime: PackRuntime | null = null;
+  let writer: FrameWriter | null = null;
+  let reader: FrameReader | null = null;
+
+  try {
+    runtime = await deps.loadPack(spec.packDir, spec.execution);
+    const manifest = runtime.manifest;
+    notes.push(`Provider: ${runtime.providerInUse}`);
+    if (manifest.testPack) notes.push(TEST_PACK_NOTE);
+    const settings = spec.settings;
+    checkScale(settings.scale, manifest);
+
+    // 1-4. Decode, resize and VAE-encode the key frames as they arrive.
+    await hooks.checkpoint();
+    reader = await openFrameReader({ ffmpeg: deps.ffmpeg, ffprobe: deps.ffprobe, file: spec.input, startSec: spec.startSec, endSec: spec.endSec });
+    const inputFps = reader.fps;
+    const requestedK = insertedFrames(inputFps, settings.targetFps);
+    const k = Math.min(requestedK, manifest.supports.maxInsertedFrames);
+    if (k < requestedK) notes.push(`Frame insertion capped at ${k} per source frame by the pack (asked for ${requestedK}).`);
+    const outputFps = inputFps * (k + 1);
+    const plan = planResolution(reader.width, reader.height, settings.scale, manifest.resolution, manifest.latent.downscale);
+    if (Math.abs(plan.width - reader.width * settings.scale) > 2 || Math.abs(plan.height - reader.height * settings.scale) > 2) {
+      notes.push(`Output size ${plan.width}x${plan.height}: the pack's area limits adjust the ${settings.scale}x scale.`);
+    }
+    const shape: LatentShape = { channels: manifest.latent.channels, height: plan.latentHeight, width: plan.latentWidth };
+    const keys = await newStore('keys', reader.expectedFrames, shape);
+    const keyCount = await encodeKeyFrames({ reader, runtime, plan, store: keys, hooks, clock, progress, padValue: manifest.resolution.padValue });
+    log(`Encoded ${keyCount} key frames at ${plan.paddedWidth}x${plan.paddedHeight} (latents ${shape.width}x${shape.height})`);
+
+    // 5-6. Hints and the start latent.
+    const frames = planFrames(keyCount, k);
+    const schedule = createNoiseSchedule(manifest.schedule);
+    const sampler = createSampler(manifest.sampler.solver, schedule, samplerTimesteps(manifest.sampler, settings.steps), {
+      eta: manifest.sampler.eta,
+    });
+    const noiseLevel = manifest.supports.noise ? settings.noise : 0;
+    if (!manifest.supports.noise && settings.noise !== 0) notes.push('This pack has no noise-augmentation control: noise level 0 used.');
+    const tHint = noiseLevel === 0 ? 0 : noiseLevel - 1;
+    const hints = await newStore('hints', frames.total, shape);
+    await clock.time('vae_encode', () => writeHints({ keys, hints, frames, schedule, noiseLevel, tHint, seed: settings.seed, hooks }));
+    const x = await newStore('x', frames.total, shape);
+    const state = sampler.needsState ? await newStore('state', frames.total, shape) : null;
+
+    // 7. Sampling over temporal chunks, restarted with shorter chunks when memory runs out.
+    const guided = manifest.supports.cfg && settings.cfg !== 1;
+    const context = await runtime.encodeText(manifest.supports.prompt ? settings.prompt : '');
+    const negative = guided ? await runtime.encodeNegative() : null;
+    if (!manifest.supports.prompt && settings.prompt.trim() !== '') notes.push('This pack takes no prompt: the prompt was not used.');
+    const ruleChunks = planTemporalChunks(frames.total, k, manifest.temporalChunk);
+    let work: WorkPlan = {
+      chunkLength: settings.chunkFrames,
+      tileH: settings.tileLatent ?? manifest.decode.tileH,
+      tileW: settings.tileLatent ?? manifest.decode.tileW,
+    };
+    const floor: WorkPlan = { chunkLength: k + 2, tileH: Math.min(8, work.tileH), tileW: Math.min(8, work.tileW) };
+    const fitting = (stage: string, error: unknown) =>
+      new Error(
+        `${describeFittingSettings({
+          stage,
+          plan: work,
+          outputWidth: plan.width,
+          outputHeight: plan.height,
+          scale: settings.scale,
+          insertedFrames: k,
+          provider: runtime?.providerInUse ?? '',
+        })} (${error instanceof Error ? error.message : String(error)})`,
+      );
+    for (;;) {
+      const chunks = work.chunkLength === null ? ruleChunks : planTemporalChunks(frames.total, k, manifest.temporalChunk, { length: work.chunkLength });
+      progress.planCalls(plannedDenoiserCalls(sampler, chunks, guided));
+      await clock.time('denoise', () => writeStartLatents({ keys, x, state, frames, sampler, seed: settings.seed }));
+      try {
+        await runDenoiseLoop({
+          runtime,
+          sampler,
+          frames: frames.total,
+          mask: frames.mask,
+          chunks,
+          x,
+          hint: hints,
+          state,
+          context,
+          negative,
+          cfgScale: settings.cfg,
+          cfgRescale: manifest.sampler.cfg.rescale,
+          tHint,
+          sCond: settings.sCond,
+          seed: settings.seed,
+          hooks,
+          progress,
+          clock,
+        });
+        break;
+      } catch (error) {
+        if (!isOutOfMemoryError(error)) throw error;
+        const longest = Math.max(...chunks.map((chunk) => chunk.end - chunk.start));
+        // The longest chunk in use (the last one may be stretched past the planned length) is what must shrink.
+        const smaller = shrinkChunks({ ...work, chunkLength: longest }, floor);
+        if (!smaller) throw fitting('denoise', error);
+        notes.push(`Out of memory while denoising: retried with chunks of ${smaller.chunkLength} frames.`);
+        log(notes[notes.length - 1]);
+        work = smaller;
+      }
+    }
+
+    // 8-10. Decode in chunks and tiles, crop, and stream the frames out.
+    writer = await clock.time('write', () =>
+      openFrameWriter({
+        ffmpeg: deps.ffmpeg,
+        output: spec.output,
+        width: plan.width,
+        height: plan.height,
+        fps: outputFps,
+        audioFrom: spec.output.kind === 'video' ? { file: spec.input, startSec: spec.startSec ?? 0, endSec: (spec.startSec ?? 0) + keyCount / inputFps } : undefined,
+      }),
+    );
+    const activeWriter = writer;
+    const tiling: DecodeTiling = {
+      ...manifest.decode,
+      tileH: work.tileH,
+      tileW: work.tileW,
+    };
+    await decodeLatents({
+      runtime,
+      latents: x,
+      tiling,
+      hooks,
+      clock,
+      retryTile: (error, current) => {
+        if (!isOutOfMemoryError(error)) throw error;
+        work = { ...work, tileH: current.tileH, tileW: current.tileW };
+        const smaller = shrinkTiles(work, floor);
+        if (!smaller) throw fitting('vae_decode', error);
+        notes.push(`Out of memory while decoding: retried with tiles of ${smaller.tileH}x${smaller.tileW} latents.`);
+        log(notes[notes.length - 1]);
+        work = smaller;
+        return { ...current, tileH: smaller.tileH, tileW: smaller.tileW };
+      },
+      emit: async (image, index) => {
+        await hooks.checkpoint();
+        await clock.time('write', async () => {
+          const rgb = cropToRgb24(image, plan);
+          await activeWriter.write({ width: plan.width, height: plan.height, data: rgb });
+        });
+        progress.finish(index + 1, frames.total);
+      },
+    });
+    const outputPath = await clock.time('write', () => activeWriter.finish());
+    writer = null;
+    return { outputPath, frames: frames.total, width: plan.width, height: plan.height, fps: outputFps, stageSeconds: clock.seconds, notes };
+  } finally {
+    reader?.close();
+    const cleanup: Promise<unknown>[] = stores.map((store) => store.dispose());
+    if (writer) cleanup.push(writer.abort());
+    if (runtime) cleanup.push(runtime.release());
+    // Cleanup failures must not hide the job's own error; the temp folder goes last.
+    await Promise.allSettled(cleanup);
+    await rm(workDir, { recursive: true, force: true });
+  }
+}
+
+function checkScale(scale: number, manifest: PackManifest): void {
+  const [min, max] = manifest.supports.scale;
+  if (scale < min || scale > max) {
+    throw new Error(`Scale ${scale}x is outside what the pack "${manifest.name}" supports (${min}x-${max}x): choose a scale in that range.`);
+  }
+}
+
+async function encodeKeyFrames(opts: {
+  reader: FrameReader;
+  runtime: PackRuntime;
+  plan: ResolutionPlan;
+  store: LatentStore;
+  padValue: number;
+  hooks: JobHooks;
+  clock: StageClock;
+  progress: JobProgress;
+}): Promise<number> {
+  const { reader, runtime, plan, store, hooks, clock, progress } = opts;
+  const { channels, height, width } = store.shape;
+  const imageSize = 3 * plan.paddedHeight * plan.paddedWidth;
+  let batchSize = ENCODE_BATCH;
+  let batch: Float32Array[] = [];
+  let encoded = 0;
+
+  const encode = async (images: Float32Array[]): Promise<Float32Array> => {
+    const data = new Float32Array(images.length * imageSize);
+    images.forEach((image, i) => data.set(image, i * imageSize));
+    const out = await runtime.vaeEncode({ dims: [images.length, 3, plan.paddedHeight, plan.paddedWidth], data });
+    const expected = [images.length, channels, height, width];
+    if (out.dims.join('x') !== expected.join('x')) {
+      throw new Error(`The VAE encoder returned ${out.dims.join('x')} (expected ${expected.join('x')}): the pack does not match its manifest.`);
+    }
+    return out.data;
+  };
+  const flush = async () => {
+    let done = 0;
+    while (done < batch.length) {
+      const part = batch.slice(done, done + batchSize);
+      try {
+        const latents = await clock.time('vae_encode', () => encode(part));
+        if (store.frames < encoded + part.length) await store.resize(Math.max(encoded + part.length, store.frames * 2));
+        await clock.time('vae_encode', () => store.write(encoded, latents));
+        encoded += part.length;
+        done += part.length;
+      } catch (error) {
+        if (!isOutOfMemoryError(error) || batchSize === 1) throw error;
+        batchSize = Math.max(1, batchSize >> 1);
+        hooks.log?.(`Out of memory in the VAE encoder: encoding ${batchSize} frame(s) at a time`);
+      }
+    }
+    batch = [];
+    progress.prepare(encoded, reader.expectedFrames);
+  };
+
+  const frames = reader.frames[Symbol.asyncIterator]();
+  try {
+    for (;;) {
+      await hooks.checkpoint();
+      const started = performance.now();
+      const next = await frames.next();
+      clock.add('decode', (performance.now() - started) / 1000);
+      if (next.done) break;
+      batch.push(clock.timeSync('vae_encode', () => resizeBilinearToPadded(next.value.data, plan, opts.padValue)));
+      if (batch.length >= batchSize) await flush();
+    }
+    if (batch.length > 0) await flush();
+  } finally {
+    await frames.return?.();
+    reader.close();
+  }
+  if (encoded === 0) throw new Error('The selected range has no frames to enhance: choose a longer range.');
+  if (store.frames !== encoded) await store.resize(encoded);
+  return encoded;
+}
+
+/** hint = alpha(t_hint) z + sigma(t_hint) eps at key frames (z itself at noise 0); inserted slots stay zero. */
+async function writeHints(opts: {
+  keys: LatentStore;
+  hints: LatentStore;
+  frames: ReturnType<typeof planFrames>;
+  schedule: NoiseSchedule;
+  noiseLevel: number;
+  tHint: number;
+  seed: number;
+  hooks: JobHooks;
+}): Promise<void> {
+  const { keys, hints, frames, schedule } = opts;
+  const alpha = opts.noiseLevel === 0 ? 1 : schedule.alpha(opts.tHint);
+  const sigma = opts.noiseLevel === 0 ? 0 : schedule.sigma(opts.tHint);
+  for (let f = 0; f < frames.total; f++) {
+    const key = frames.keyIndex(f);
+    if (key < 0) continue;
+    await opts.hooks.checkpoint();
+    const z = await keys.readFrame(key);
+    if (sigma !== 0) {
+      const eps = gaussianNoise(opts.seed, [NOISE_STREAM.hint, key], z.length);
+      for (let e = 0; e < z.length; e++) z[e] = alpha * z[e] + sigma * eps[e];
+    }
+    await hints.write(f, z);
+  }
+}
+
+/** Every frame (inserted slots copy the previous key frame) noised to the sampler's first level, in VE space:
+ *  x_ve = z + sigma_ve eps (the VE form of x_vp = alpha z + sigma eps). Solver memory starts at zero. */
+async function writeStartLatents(opts: {
+  keys: LatentStore;
+  x: LatentStore;
+  state: LatentStore | null;
+  frames: ReturnType<typeof planFrames>;
+  sampler: Sampler;
+  seed: number;
+}): Promise<void> {
+  const { keys, x, frames, sampler } = opts;
+  const sigmaVe = sampler.sigmaVe(0);
+  let cachedKey = -1;
+  let z: Float32Array = new Float32Array(0);
+  for (let f = 0; f < frames.total; f++) {
+    const key = frames.sourceKeyForFill(f);
+    if (key !== cachedKey) {
+      z = await keys.readFrame(key);
+      cachedKey = key;
+    }
+    const eps = gaussianNoise(opts.seed, [NOISE_STREAM.start, f], z.length);
+    const out = new Float32Array(z.length);
+    for (let e = 0; e < out.length; e++) out[e] = z[e] + sigmaVe * eps[e];
+    await x.write(f, out);
+    if (opts.state) await opts.state.write(f, new Float32Array(out.length));
+  }
+}
+
+/** Shrinks until the chunk length drops (tile sizes do not matter to the denoiser). */
+function shrinkChunks(work: WorkPlan & { chunkLength: number }, floor: WorkPlan): WorkPlan | null {
+  let next: WorkPlan | null = work;
+  while ((next = shrinkPlan(next, floor))) {
+    if (next.chunkLength !== null && next.chunkLength < work.chunkLength) return { ...next, tileH: work.tileH, tileW: work.tileW };
+  }
+  return null;
+}
+
+/** Shrinks until a tile side drops (chunk lengths do not matter to the decoder). */
+function shrinkTiles(work: WorkPlan, floor: WorkPlan): WorkPlan | null {
+  const next = shrinkPlan(work, floor);
+  if (!next || (next.tileH >= work.tileH && next.tileW >= work.tileW)) return null;
+  return { ...next, chunkLength: work.chunkLength };
+}
+

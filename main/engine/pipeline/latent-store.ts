@@ -1,0 +1,99 @@
+// Per-frame latents on disk: a temp file of fixed-size float32 slots ([C, h, w] per frame), read and written by
+// frame ranges. The pipeline keeps only the frames of the chunk it works on in memory, so RAM is bounded by the
+// chunk size, never by the clip's length.
+import { open, rm, type FileHandle } from 'node:fs/promises';
+
+export type LatentShape = { channels: number; height: number; width: number };
+
+export class LatentStore {
+  readonly frameFloats: number;
+  private closed = false;
+
+  private constructor(
+    readonly file: string,
+    private frameCount: number,
+    readonly shape: LatentShape,
+    private readonly handle: FileHandle,
+  ) {
+    this.frameFloats = shape.channels * shape.height * shape.width;
+  }
+
+  /** Creates (or truncates) the file at its full size; slots never written read as zeros. */
+  static async create(file: string, frames: number, shape: LatentShape): Promise<LatentStore> {
+    for (const [name, value] of Object.entries({ frames, ...shape })) {
+      if (!Number.isInteger(value) || value <= 0) throw new Error(`Latent store ${name} must be a positive integer, got ${value}.`);
+    }
+    const handle = await open(file, 'w+');
+    try {
+      await handle.truncate(frames * shape.channels * shape.height * shape.width * 4);
+    } catch (error) {
+      await handle.close();
+      await rm(file, { force: true });
+      throw error;
+    }
+    return new LatentStore(file, frames, shape, handle);
+  }
+
+  get frames(): number {
+    return this.frameCount;
+  }
+
+  /** Grows or shrinks the store (for counts known only after decoding); new slots read as zeros. */
+  async resize(frames: number): Promise<void> {
+    if (!Number.isInteger(frames) || frames <= 0) throw new Error(`Latent store frames must be a positive integer, got ${frames}.`);
+    if (this.closed) throw new Error(`Latent store ${this.file} is closed.`);
+    await this.handle.truncate(frames * this.frameFloats * 4);
+    this.frameCount = frames;
+  }
+
+  /** Frames [start, end) as one [end - start, C, h, w] array. */
+  async read(start: number, end: number): Promise<Float32Array> {
+    this.checkRange(start, end);
+    const out = new Float32Array((end - start) * this.frameFloats);
+    const bytes = new Uint8Array(out.buffer);
+    let done = 0;
+    while (done < bytes.length) {
+      const { bytesRead } = await this.handle.read(bytes, done, bytes.length - done, start * this.frameFloats * 4 + done);
+      if (bytesRead === 0) throw new Error(`Latent store ${this.file} ended early at byte ${start * this.frameFloats * 4 + done}.`);
+      done += bytesRead;
+    }
+    return out;
+  }
+
+  async readFrame(frame: number): Promise<Float32Array> {
+    return this.read(frame, frame + 1);
+  }
+
+  /** Writes whole frames starting at `start`; data.length must be a multiple of one frame. */
+  async write(start: number, data: Float32Array): Promise<void> {
+    if (data.length % this.frameFloats !== 0) {
+      throw new Error(`Latent store write of ${data.length} floats is not a whole number of ${this.frameFloats}-float frames.`);
+    }
+    const count = data.length / this.frameFloats;
+    this.checkRange(start, start + count);
+    const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    let done = 0;
+    while (done < bytes.length) {
+      const { bytesWritten } = await this.handle.write(bytes, done, bytes.length - done, start * this.frameFloats * 4 + done);
+      done += bytesWritten;
+    }
+  }
+
+  /** Closes and deletes the file; safe to call more than once. */
+  async dispose(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      await this.handle.close();
+    } finally {
+      await rm(this.file, { force: true });
+    }
+  }
+
+  private checkRange(start: number, end: number): void {
+    if (this.closed) throw new Error(`Latent store ${this.file} is closed.`);
+    if (!(Number.isInteger(start) && Number.isInteger(end) && start >= 0 && end <= this.frames && start < end)) {
+      throw new Error(`Latent store range [${start}, ${end}) is outside its ${this.frameCount} frames.`);
+    }
+  }
+}

@@ -1,0 +1,94 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { LatentStore } from '../../main/engine/pipeline/latent-store';
+import { makeTempDir } from '../helpers/media-fixtures';
+
+const temp = makeTempDir('upframe-latent-store-');
+afterAll(() => temp.cleanup());
+
+const shape = { channels: 3, height: 4, width: 5 };
+const frameFloats = 3 * 4 * 5;
+
+function frameData(frames: number, seed: number): Float32Array {
+  const data = new Float32Array(frames * frameFloats);
+  for (let i = 0; i < data.length; i++) data[i] = Math.sin(seed * 1000 + i) * 3.5;
+  return data;
+}
+
+describe('LatentStore', () => {
+  it('starts as zeros and round-trips frame ranges exactly', async () => {
+    const store = await LatentStore.create(path.join(temp.dir, 'a.f32'), 10, shape);
+    try {
+      expect(store.frameFloats).toBe(frameFloats);
+      expect(Array.from(await store.read(0, 10)).every((v) => v === 0)).toBe(true);
+      const block = frameData(3, 1);
+      await store.write(4, block);
+      expect(await store.read(4, 7)).toEqual(block);
+      // Overlapping ranges see the written frames at the right offsets and zeros elsewhere.
+      const wide = await store.read(3, 8);
+      expect(Array.from(wide.subarray(0, frameFloats)).every((v) => v === 0)).toBe(true);
+      expect(wide.subarray(frameFloats, 4 * frameFloats)).toEqual(block);
+      expect(Array.from(wide.subarray(4 * frameFloats)).every((v) => v === 0)).toBe(true);
+      await store.write(5, frameData(1, 2));
+      expect(await store.readFrame(5)).toEqual(frameData(1, 2));
+      expect(await store.readFrame(4)).toEqual(block.subarray(0, frameFloats));
+      expect(await store.readFrame(6)).toEqual(block.subarray(2 * frameFloats));
+    } finally {
+      await store.dispose();
+    }
+  });
+
+  it('writes from a view into a larger buffer', async () => {
+    const store = await LatentStore.create(path.join(temp.dir, 'view.f32'), 4, shape);
+    try {
+      const big = frameData(4, 3);
+      await store.write(1, big.subarray(frameFloats, 3 * frameFloats));
+      expect(await store.read(1, 3)).toEqual(big.subarray(frameFloats, 3 * frameFloats));
+    } finally {
+      await store.dispose();
+    }
+  });
+
+  it('refuses ranges outside the store and partial frames', async () => {
+    const store = await LatentStore.create(path.join(temp.dir, 'b.f32'), 3, shape);
+    try {
+      await expect(store.read(2, 4)).rejects.toThrow(/outside its 3 frames/);
+      await expect(store.read(1, 1)).rejects.toThrow(/outside/);
+      await expect(store.write(2, frameData(2, 1))).rejects.toThrow(/outside/);
+      await expect(store.write(0, new Float32Array(frameFloats + 1))).rejects.toThrow(/whole number/);
+    } finally {
+      await store.dispose();
+    }
+  });
+
+  it('removes its file on dispose and refuses use afterwards', async () => {
+    const file = path.join(temp.dir, 'c.f32');
+    const store = await LatentStore.create(file, 2, shape);
+    expect(existsSync(file)).toBe(true);
+    await store.dispose();
+    await store.dispose();
+    expect(existsSync(file)).toBe(false);
+    await expect(store.read(0, 1)).rejects.toThrow(/closed/);
+  });
+
+  it('grows with zeros and shrinks, keeping the frames it keeps', async () => {
+    const store = await LatentStore.create(path.join(temp.dir, 'grow.f32'), 2, shape);
+    try {
+      await store.write(0, frameData(2, 4));
+      await store.resize(5);
+      expect(store.frames).toBe(5);
+      expect(await store.read(0, 2)).toEqual(frameData(2, 4));
+      expect(Array.from(await store.read(2, 5)).every((v) => v === 0)).toBe(true);
+      await store.resize(1);
+      expect(await store.read(0, 1)).toEqual(frameData(1, 4));
+      await expect(store.read(1, 2)).rejects.toThrow(/outside its 1 frames/);
+    } finally {
+      await store.dispose();
+    }
+  });
+
+  it('rejects empty shapes', async () => {
+    await expect(LatentStore.create(path.join(temp.dir, 'd.f32'), 0, shape)).rejects.toThrow(/frames must be a positive integer/);
+  });
+});
