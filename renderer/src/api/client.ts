@@ -1,0 +1,137 @@
+// The renderer's one way to reach the main services. In Electron the preload's window.upframe carries calls over
+// IPC; in a browser the local web host carries them over HTTP (POST /api/call, cookie auth, same origin) and
+// pushes events over one WebSocket (/api/events) that reconnects with exponential backoff.
+import { ApiError, ApiErrorSchema, type AnyEvent, type CallResult, type MethodName, type UpframeApi } from '../../../main/common/api';
+import type { PreloadBridge } from './window';
+
+const RECONNECT_MIN_MS = 250;
+const RECONNECT_MAX_MS = 10_000;
+
+let api: UpframeApi | null = null;
+
+export function hostKind(): 'electron' | 'web' {
+  return typeof window !== 'undefined' && window.upframe ? 'electron' : 'web';
+}
+
+export function getApi(): UpframeApi {
+  if (!api) api = window.upframe ? electronApi(window.upframe) : webApi();
+  return api;
+}
+
+/** The dropped file's absolute path where the host can know it (Electron); null in a browser. */
+export function pathForDroppedFile(file: File): string | null {
+  const bridge = window.upframe;
+  if (!bridge) return null;
+  const p = bridge.getPathForFile(file);
+  return p ? p : null;
+}
+
+function unwrap<M extends MethodName>(method: M, result: CallResult<M>) {
+  if (result.ok) return result.value;
+  const parsed = ApiErrorSchema.safeParse(result.error);
+  if (!parsed.success) throw new ApiError('INTERNAL', `${method}: the host sent an unreadable error.`);
+  throw new ApiError(parsed.data.code, parsed.data.message);
+}
+
+function electronApi(bridge: PreloadBridge): UpframeApi {
+  return {
+    async call(method, input) {
+      const result = (await bridge.call(method, input)) as CallResult<typeof method>;
+      return unwrap(method, result);
+    },
+    subscribe: (listener) => bridge.subscribe(listener),
+  };
+}
+
+function webApi(): UpframeApi {
+  const listeners = new Set<(event: AnyEvent) => void>();
+  const emit = (event: AnyEvent) => {
+    for (const listener of [...listeners]) {
+      try {
+        listener(event);
+      } catch (err) {
+        // One broken listener must not starve the others; the error still reaches the console.
+        console.error('Upframe event listener failed', err);
+      }
+    }
+  };
+
+  let socket: WebSocket | null = null;
+  let retryMs = RECONNECT_MIN_MS;
+  let retryTimer: ReturnType<typeof setTimeout> | null = null;
+  let connectedBefore = false;
+
+  const connect = () => {
+    retryTimer = null;
+    const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
+    const ws = new WebSocket(`${scheme}://${location.host}/api/events`);
+    socket = ws;
+    ws.onopen = () => {
+      retryMs = RECONNECT_MIN_MS;
+      // Events may have been missed while disconnected: a synthetic change makes every query refetch.
+      // revision -1 means "unknown": it is never newer than a snapshot the client holds.
+      if (connectedBefore) emit({ event: 'project.changed', payload: { revision: -1 } });
+      connectedBefore = true;
+    };
+    ws.onmessage = (message) => {
+      let event: AnyEvent;
+      try {
+        event = JSON.parse(String(message.data)) as AnyEvent;
+      } catch (err) {
+        console.error('Upframe: unreadable event from the host', err);
+        return;
+      }
+      emit(event);
+    };
+    ws.onclose = () => {
+      if (socket !== ws) return;
+      socket = null;
+      if (listeners.size === 0) return;
+      retryTimer = setTimeout(connect, retryMs);
+      retryMs = Math.min(retryMs * 2, RECONNECT_MAX_MS);
+    };
+  };
+
+  return {
+    async call(method, input) {
+      let res: Response;
+      try {
+        res = await fetch('/api/call', {
+          method: 'POST',
+          credentials: 'same-origin',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ method, input }),
+        });
+      } catch (err) {
+        throw new ApiError('INTERNAL', `Cannot reach the Upframe host (${(err as Error).message}). Is it still running?`);
+      }
+      if (res.status === 401) {
+        throw new ApiError(
+          'FORBIDDEN',
+          'This page is no longer authorised by the Upframe host (it was restarted?). Open the URL it printed again.',
+        );
+      }
+      // The host answers calls with a CallResult in JSON (200, or 400 for a malformed body); anything else is
+      // a transport failure.
+      if (!(res.headers.get('content-type') ?? '').startsWith('application/json')) {
+        throw new ApiError('INTERNAL', `The Upframe host answered HTTP ${res.status}: ${(await res.text()).trim()}`);
+      }
+      return unwrap(method, (await res.json()) as CallResult<typeof method>);
+    },
+    subscribe(listener) {
+      listeners.add(listener);
+      if (!socket && !retryTimer) connect();
+      return () => {
+        listeners.delete(listener);
+        if (listeners.size === 0) {
+          if (retryTimer) clearTimeout(retryTimer);
+          retryTimer = null;
+          const ws = socket;
+          socket = null;
+          connectedBefore = false;
+          ws?.close();
+        }
+      };
+    },
+  };
+}
