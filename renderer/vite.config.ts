@@ -10,5 +10,11 @@ export default defineConfig({
     outDir: path.resolve(__dirname, '../dist/renderer'),
     emptyOutDir: true,
     sourcemap: true,
+    rollupOptions: {
+      // Radix ships "use client" directives for React Server Components; they mean nothing in this bundle.
+      onwarn(warning, warn) {
+        if (warning.code !== 'MODULE_LEVEL_DIRECTIVE') warn(warning);
+      },
+    },
   },
 });

@@ -292,14 +292,17 @@ export function createServices(opts: ServicesOptions): Services {
         }
         if (store !== s) throw new ApiError('NO_PROJECT', 'The project was closed during the import: nothing was imported.');
         if (good.length === 0) return { state: s.state(), imported: [], errors };
-        const firstMedia = s.listMedia().length === 0 && s.listClips().length === 0;
-        const imported = s.addMedia(good.map(toNewMedia));
-        if (firstMedia) {
-          // The first clip of an empty project decides its frame rate and size, as editors usually do.
-          const probe = good[0].probe;
-          s.setFps(probe.fps);
-          s.setSize(probe.displayWidth, probe.displayHeight);
-        }
+        const imported = s.transaction('import media', () => {
+          const firstMedia = s.listMedia().length === 0 && s.listClips().length === 0;
+          const added = s.addMedia(good.map(toNewMedia));
+          if (firstMedia) {
+            // The first clip of an empty project decides its frame rate and size, as editors usually do.
+            const probe = good[0].probe;
+            s.setFps(probe.fps);
+            s.setSize(probe.displayWidth, probe.displayHeight);
+          }
+          return added;
+        });
         return { state: announce(), imported, errors };
       }),
     'media.relink': ({ mediaId, path: file }) =>

@@ -17,6 +17,8 @@ export interface ProjectStore {
   /** Full snapshot for the editor. */
   state(): ProjectState;
   revision(): number;
+  /** Runs several store calls as one transaction (one user action); `action` names it in the slow-query log. */
+  transaction<T>(action: string, fn: () => T): T;
 
   // Media (not part of undo history: importing is not an edit of the timeline)
   listMedia(): MediaAsset[];

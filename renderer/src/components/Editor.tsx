@@ -1,0 +1,65 @@
+// The edit page: media pool and viewer on top, history on the right, timeline below.
+import { useEffect } from 'react';
+import type { ProjectState } from '../../../main/common/model';
+import { editorStore, loadViewState, playheadStore, saveViewState } from '../state/editor';
+import { useTimelineModel } from '../state/model';
+import { configureTransport, stop } from '../state/playback';
+import { HelpOverlay } from './HelpOverlay';
+import { HistoryPanel } from './HistoryPanel';
+import { MediaBin } from './MediaBin';
+import { MediaDialogs } from './MediaDialogs';
+import { Timeline } from './timeline/Timeline';
+import { Toolbar } from './Toolbar';
+import { useEditorCommands } from './useEditorCommands';
+import { useShortcuts } from './useShortcuts';
+import { Viewer } from './Viewer';
+
+export function Editor({ state }: { state: ProjectState }) {
+  const model = useTimelineModel(state);
+  const commands = useEditorCommands();
+  useShortcuts(commands);
+  const projectPath = state.project.path;
+
+  useEffect(() => {
+    loadViewState(projectPath);
+    let timer: ReturnType<typeof setTimeout> | null = null;
+    const save = () => {
+      if (timer === null) timer = setTimeout(() => ((timer = null), saveViewState(projectPath)), 300);
+    };
+    const offA = editorStore.subscribe(save);
+    const offB = playheadStore.subscribe(save);
+    return () => {
+      offA();
+      offB();
+      if (timer !== null) clearTimeout(timer);
+      saveViewState(projectPath);
+      stop();
+      editorStore.set({ selection: new Set() });
+    };
+  }, [projectPath]);
+
+  useEffect(() => configureTransport(state.project.fps, model.endFrame), [state.project.fps, model.endFrame]);
+
+  // Clips removed by an edit elsewhere drop out of the selection.
+  useEffect(() => {
+    const selection = editorStore.get().selection;
+    if (selection.size === 0) return;
+    const ids = new Set(state.clips.map((c) => c.id));
+    const kept = [...selection].filter((id) => ids.has(id));
+    if (kept.length !== selection.size) editorStore.set({ selection: new Set(kept) });
+  }, [state.clips]);
+
+  return (
+    <div className="editor" data-testid="editor">
+      <Toolbar state={state} commands={commands} />
+      <div className="editor-top">
+        <MediaBin media={state.media} fps={state.project.fps} />
+        <Viewer model={model} />
+        <HistoryPanel />
+      </div>
+      <Timeline model={model} />
+      <MediaDialogs />
+      <HelpOverlay />
+    </div>
+  );
+}

@@ -1,0 +1,119 @@
+import * as Slider from '@radix-ui/react-slider';
+import type { ProjectState } from '../../../main/common/model';
+import { useStore } from '../lib/store';
+import { editorStore, MAX_PX_PER_FRAME, MIN_PX_PER_FRAME } from '../state/editor';
+import { transportStore, togglePlay } from '../state/playback';
+import { useCloseProject } from '../state/server';
+import { Tip } from './Tip';
+import type { EditorCommands } from './useEditorCommands';
+
+export function Toolbar({ state, commands }: { state: ProjectState; commands: EditorCommands }) {
+  const snapping = useStore(editorStore, (s) => s.snapping);
+  const playing = useStore(transportStore, (s) => s.speed !== 0);
+  const close = useCloseProject();
+  return (
+    <header className="toolbar" data-testid="toolbar">
+      <div className="toolbar-group">
+        <span className="brand small">Upframe</span>
+        <span className="project-name" title={state.project.path} data-testid="project-name">
+          {state.project.name}
+        </span>
+      </div>
+      <div className="toolbar-group">
+        <Tip label={state.undoLabel ? `Undo ${state.undoLabel} (Ctrl+Z)` : 'Nothing to undo'}>
+          <button className="btn btn-icon" disabled={!state.canUndo} onClick={commands.undo} data-testid="undo-button" aria-label="Undo">
+            ↶
+          </button>
+        </Tip>
+        <Tip label={state.redoLabel ? `Redo ${state.redoLabel} (Shift+Ctrl+Z)` : 'Nothing to redo'}>
+          <button className="btn btn-icon" disabled={!state.canRedo} onClick={commands.redo} data-testid="redo-button" aria-label="Redo">
+            ↷
+          </button>
+        </Tip>
+        <span className="toolbar-sep" />
+        <Tip label={playing ? 'Pause (Space)' : 'Play (Space)'}>
+          <button className="btn btn-icon" onClick={togglePlay} data-testid="play-button" aria-label={playing ? 'Pause' : 'Play'}>
+            {playing ? '❚❚' : '▶'}
+          </button>
+        </Tip>
+        <Tip label="Split at playhead (S)">
+          <button className="btn" onClick={commands.split} data-testid="split-button">
+            Split
+          </button>
+        </Tip>
+        <Tip label="Delete selected (Delete); ripple with Shift+Delete">
+          <button className="btn" onClick={() => commands.deleteSelected(false)} data-testid="delete-button">
+            Delete
+          </button>
+        </Tip>
+        <Tip label="Add a video track">
+          <button className="btn" onClick={commands.addTrack} data-testid="add-track">
+            Add track
+          </button>
+        </Tip>
+        <span className="toolbar-sep" />
+        <Tip label="Snapping (N)">
+          <button
+            className={`btn ${snapping ? 'btn-on' : ''}`}
+            aria-pressed={snapping}
+            onClick={commands.toggleSnapping}
+            data-testid="snap-toggle"
+          >
+            Snap
+          </button>
+        </Tip>
+        <Tip label="Zoom out (-)">
+          <button className="btn btn-icon" onClick={commands.zoomOut} aria-label="Zoom out" data-testid="zoom-out">
+            −
+          </button>
+        </Tip>
+        <Tip label="Zoom to fit (0)">
+          <button className="btn" onClick={commands.zoomFit} data-testid="zoom-fit">
+            Fit
+          </button>
+        </Tip>
+        <ZoomSlider />
+        <Tip label="Zoom in (+)">
+          <button className="btn btn-icon" onClick={commands.zoomIn} aria-label="Zoom in" data-testid="zoom-in">
+            +
+          </button>
+        </Tip>
+      </div>
+      <div className="toolbar-group">
+        <Tip label="Keyboard shortcuts (?)">
+          <button className="btn btn-icon" onClick={() => editorStore.set({ helpOpen: true })} aria-label="Keyboard shortcuts">
+            ?
+          </button>
+        </Tip>
+        <button className="btn" onClick={() => close.mutate()} data-testid="close-project">
+          Close project
+        </button>
+      </div>
+    </header>
+  );
+}
+
+// The slider is logarithmic: each step is the same ratio of zoom, as with the keys.
+const LOG_MIN = Math.log(MIN_PX_PER_FRAME);
+const LOG_MAX = Math.log(MAX_PX_PER_FRAME);
+
+function ZoomSlider() {
+  const px = useStore(editorStore, (s) => s.pxPerFrame);
+  const value = ((Math.log(px) - LOG_MIN) / (LOG_MAX - LOG_MIN)) * 100;
+  return (
+    <Slider.Root
+      className="slider"
+      value={[value]}
+      min={0}
+      max={100}
+      step={0.5}
+      aria-label="Timeline zoom"
+      onValueChange={([v]) => editorStore.set({ pxPerFrame: Math.exp(LOG_MIN + (v / 100) * (LOG_MAX - LOG_MIN)) })}
+    >
+      <Slider.Track className="slider-track">
+        <Slider.Range className="slider-range" />
+      </Slider.Track>
+      <Slider.Thumb className="slider-thumb" aria-label="Timeline zoom" />
+    </Slider.Root>
+  );
+}

@@ -1,0 +1,17 @@
+// Pointer interactions on the timeline (move, trim, drop from the bin), shared with memoised clips through a
+// stable context so that clips never re-render because a handler changed.
+import { createContext, useContext } from 'react';
+import type { Clip } from '../../../../main/common/model';
+
+export type TimelineActions = {
+  beginMove(e: React.PointerEvent, clip: Clip): void;
+  beginTrim(e: React.PointerEvent, clip: Clip, side: 'left' | 'right'): void;
+};
+
+export const TimelineActionsContext = createContext<TimelineActions | null>(null);
+
+export function useTimelineActions(): TimelineActions {
+  const actions = useContext(TimelineActionsContext);
+  if (!actions) throw new Error('useTimelineActions outside the timeline');
+  return actions;
+}

@@ -1,0 +1,50 @@
+// Global keyboard shortcuts; never while typing in a field or while a dialog has focus.
+import { useEffect } from 'react';
+import { editorStore } from '../state/editor';
+import { shuttle, stop, togglePlay } from '../state/playback';
+import type { EditorCommands } from './useEditorCommands';
+
+function isTyping(target: EventTarget | null): boolean {
+  if (!(target instanceof HTMLElement)) return false;
+  if (target.isContentEditable) return true;
+  const tag = target.tagName;
+  return tag === 'INPUT' || tag === 'TEXTAREA' || tag === 'SELECT' || !!target.closest('[role="dialog"]');
+}
+
+export function useShortcuts(commands: EditorCommands): void {
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.defaultPrevented || isTyping(e.target)) return;
+      const mod = e.ctrlKey || e.metaKey;
+      const key = e.key;
+      const lower = key.length === 1 ? key.toLowerCase() : key;
+      let handled = true;
+      if (mod && lower === 'z') e.shiftKey ? commands.redo() : commands.undo();
+      else if (mod && lower === 'y') commands.redo();
+      else if (mod && lower === 'a') commands.selectAll();
+      else if (mod || e.altKey) handled = false;
+      else if (key === ' ') togglePlay();
+      else if (lower === 'j') shuttle(-1);
+      else if (lower === 'k') stop();
+      else if (lower === 'l') shuttle(1);
+      else if (key === 'ArrowLeft') commands.step(e.shiftKey ? -10 : -1);
+      else if (key === 'ArrowRight') commands.step(e.shiftKey ? 10 : 1);
+      else if (key === 'Home') commands.home();
+      else if (key === 'End') commands.end();
+      else if (lower === 'i') commands.markIn();
+      else if (lower === 'o') commands.markOut();
+      else if (lower === 's') commands.split();
+      else if (key === 'Delete' || key === 'Backspace') commands.deleteSelected(e.shiftKey);
+      else if (lower === 'n') commands.toggleSnapping();
+      else if (key === '+' || key === '=') commands.zoomIn();
+      else if (key === '-' || key === '_') commands.zoomOut();
+      else if (key === '0') commands.zoomFit();
+      else if (key === '?') editorStore.set({ helpOpen: true });
+      else if (key === 'Escape') editorStore.set({ selection: new Set() });
+      else handled = false;
+      if (handled) e.preventDefault();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [commands]);
+}
