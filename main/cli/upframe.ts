@@ -1,0 +1,293 @@
+// The headless `upframe` command: enhances one video with the classic or the diffusion engine, running the engine
+// in its own process through EngineHost exactly as the editor does.
+// Exit codes: 0 done, 1 the job failed, 2 bad input (options, input file, existing output), 130 cancelled.
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { existsSync, readFileSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { ApiError } from '../common/api';
+import type { ClipSettings } from '../common/settings';
+import { defaultExecutionOptions } from '../engine/execution';
+import { builtinPackDirs } from '../engine/pack/builtin';
+import { packId } from '../engine/pack/contract';
+import { isTestPack, packLabel } from '../engine/pack/label';
+import { PackRegistry, type PackEntry } from '../engine/pack/registry';
+import { verifyPack } from '../engine/pack/verify';
+import { EngineHost } from '../engine/process/engine-host';
+import { EngineCrashedError, EngineJobError } from '../engine/process/errors';
+import { CancelledError, type EnhanceJobSpec, type ExecutionOptions } from '../engine/types';
+import { defaultUserDataDir } from '../host/user-data-dir';
+import { locateFfmpeg } from '../media/ffmpeg-locate';
+import { inspectMedia } from '../media/fingerprint';
+import { BadInputError, checkRange, integerArg, numberArg, settingsFromOptions, type EnhanceCliOptions } from './enhance-options';
+import { createProgressDisplay } from './progress-display';
+
+export const EXIT = { ok: 0, failed: 1, badInput: 2, cancelled: 130 } as const;
+
+const VIDEO_EXTENSIONS = ['.mp4', '.mov', '.m4v', '.mkv', '.webm'];
+
+export type CliIo = { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream };
+
+/** Runs the command line; resolves with the exit code (never calls process.exit). */
+export async function main(argv: string[] = process.argv, io: CliIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+  let exitCode: number = EXIT.ok;
+  const program = new Command('upframe')
+    .description('Upframe: generative video enhancement from the command line')
+    .version(readVersion(), '-V, --version')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+
+  program
+    .command('enhance')
+    .description('Upscale and/or raise the frame rate of a video')
+    .argument('<input>', 'video file to enhance')
+    .requiredOption('-o, --output <file>', 'output video (.mp4, .mov, .m4v, .mkv or .webm)')
+    .addOption(new Option('--engine <engine>', 'classic (ffmpeg filters) or diffusion (a model pack)').choices(['classic', 'diffusion']).default('classic'))
+    .option('--pack <dir|id>', 'model pack folder, or the id (name@version) of an installed pack; required for --engine diffusion')
+    .option('--scale <factor>', 'spatial upscale factor, 1 to 8', parseWith(numberArg))
+    .option('--fps <rate>', 'target frame rate (frames are inserted between source frames)', parseWith(numberArg))
+    .option('--noise <level>', 'diffusion: noise augmentation 0-300 (higher regenerates more detail)', parseWith(integerArg))
+    .option('--steps <steps>', 'diffusion: fast, normal or a number of evaluations (1-100)')
+    .option('--cfg <scale>', 'diffusion: classifier-free guidance scale, 1 to 20', parseWith(numberArg))
+    .option('--prompt <text>', 'diffusion: text describing the video')
+    .option('--seed <n>', 'diffusion: random seed', parseWith(integerArg))
+    .option('--start <sec>', 'start of the segment to enhance, in seconds', parseWith(numberArg))
+    .option('--end <sec>', 'end of the segment to enhance, in seconds', parseWith(numberArg))
+    .addOption(new Option('--provider <provider>', 'diffusion: execution provider').choices(['auto', 'cuda', 'dml', 'coreml', 'cpu']).default('auto'))
+    .option('--allow-cpu-fallback', 'diffusion: run on the CPU when the chosen GPU provider cannot start')
+    .option('--threads <n>', 'diffusion: CPU threads (0 = automatic)', parseWith(integerArg))
+    .option('--overwrite', 'replace the output file when it exists')
+    .option('-v, --verbose', 'print the engine log')
+    .action(async (input: string, opts: EnhanceCliOptions) => {
+      exitCode = await enhance(input, opts, io);
+    });
+
+  program
+    .command('packs')
+    .description('List the model packs (installed and built-in test packs)')
+    .action(async () => {
+      exitCode = await listPacks(io);
+    });
+
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Commander has already printed the message; help and version are not errors.
+      return error.exitCode === 0 ? EXIT.ok : EXIT.badInput;
+    }
+    io.stderr.write(`upframe: ${(error as Error).stack ?? String(error)}\n`);
+    return EXIT.failed;
+  }
+  return exitCode;
+}
+
+function parseWith(parse: (value: string) => number): (value: string) => number {
+  return (value) => {
+    try {
+      return parse(value);
+    } catch (error) {
+      throw new InvalidArgumentError((error as Error).message);
+    }
+  };
+}
+
+async function enhance(input: string, opts: EnhanceCliOptions, io: CliIo): Promise<number> {
+  let prepared: { spec: EnhanceJobSpec; packNote: string | null };
+  try {
+    prepared = await prepareJob(input, opts, io);
+  } catch (error) {
+    if (error instanceof BadInputError) {
+      io.stderr.write(`upframe: ${error.message}\n`);
+      return EXIT.badInput;
+    }
+    if (error instanceof ApiError) {
+      io.stderr.write(`upframe: ${error.message}\n`);
+      return error.code === 'FFMPEG_MISSING' || error.code === 'INTERNAL' ? EXIT.failed : EXIT.badInput;
+    }
+    throw error;
+  }
+  return runJob(prepared.spec, prepared.packNote, opts, io);
+}
+
+async function prepareJob(input: string, opts: EnhanceCliOptions, io: CliIo): Promise<{ spec: EnhanceJobSpec; packNote: string | null }> {
+  const settings = settingsFromOptions(opts);
+  let execution: ExecutionOptions;
+  try {
+    execution = defaultExecutionOptions({ provider: settings.provider, threads: opts.threads, allowCpuFallback: opts.allowCpuFallback });
+  } catch (error) {
+    throw new BadInputError(`--threads: ${(error as Error).message}`);
+  }
+
+  const inputPath = path.resolve(input);
+  const inputStat = await stat(inputPath).catch(() => null);
+  if (!inputStat) throw new BadInputError(`Input not found: ${inputPath}. Check the path and try again.`);
+  if (!inputStat.isFile()) throw new BadInputError(`Input ${inputPath} is not a file: give a video file.`);
+
+  const outputPath = path.resolve(opts.output);
+  const ext = path.extname(outputPath).toLowerCase();
+  if (!VIDEO_EXTENSIONS.includes(ext)) {
+    throw new BadInputError(`--output ${opts.output}: name the output ${VIDEO_EXTENSIONS.join(', ')} (the extension picks the container).`);
+  }
+  if (outputPath === inputPath) throw new BadInputError('--output is the input file: choose another name, the input is never overwritten.');
+  if (existsSync(outputPath) && !opts.overwrite) {
+    throw new BadInputError(`Output ${outputPath} already exists: pass --overwrite to replace it, or choose another name.`);
+  }
+
+  const { ffprobe } = locateFfmpeg();
+  const facts = await inspectMedia(inputPath, ffprobe);
+  checkRange(opts.start, opts.end, facts.probe.durationSec);
+
+  let packDir: string | undefined;
+  let packNote: string | null = null;
+  if (settings.engine === 'diffusion') {
+    ({ packDir, packNote } = await choosePack(opts.pack));
+  } else if (opts.pack) {
+    io.stderr.write('upframe: --pack is ignored by the classic engine (add --engine diffusion to use a pack).\n');
+  }
+
+  const spec: EnhanceJobSpec = {
+    input: inputPath,
+    settings,
+    execution,
+    output: { kind: 'video', path: outputPath },
+    ...(packDir ? { packDir } : {}),
+    ...(opts.start !== undefined ? { startSec: opts.start } : {}),
+    ...(opts.end !== undefined ? { endSec: opts.end } : {}),
+  };
+  return { spec, packNote };
+}
+
+function packRegistry(): PackRegistry {
+  return new PackRegistry({ dir: path.join(defaultUserDataDir(), 'packs'), builtinDirs: builtinPackDirs() });
+}
+
+function describeEntry(entry: PackEntry): string {
+  const status = entry.status === 'ok' ? '' : ` [${entry.status}: ${entry.problem ?? 'unusable'}]`;
+  return `  ${entry.id}${entry.testPack ? ' (test pack)' : ''}: ${entry.label}${status}\n    ${entry.dir}`;
+}
+
+/** The pack folder for --pack (a folder, or an installed pack's id), verified before the job starts. */
+async function choosePack(pack: string | undefined): Promise<{ packDir: string; packNote: string }> {
+  if (!pack) {
+    const entries = await packRegistry()
+      .list()
+      .catch(() => [] as PackEntry[]);
+    const list = entries.length ? entries.map(describeEntry).join('\n') : '  (none)';
+    throw new BadInputError(
+      `--engine diffusion needs --pack: a model pack folder or the id of an installed pack. Packs found:\n${list}\n` +
+        'Test packs prove the engine and do not enhance; for enhancement without a pack use --engine classic.',
+    );
+  }
+  let dir = path.resolve(pack);
+  const isDir = await stat(dir)
+    .then((s) => s.isDirectory())
+    .catch(() => false);
+  if (!isDir) {
+    try {
+      dir = await packRegistry().resolve(pack);
+    } catch (error) {
+      throw new BadInputError(`--pack ${pack}: no such folder, and ${(error as Error).message}`);
+    }
+  }
+  let manifest;
+  try {
+    ({ manifest } = await verifyPack(dir));
+  } catch (error) {
+    throw new BadInputError(`--pack ${pack}: ${(error as Error).message}`);
+  }
+  const test = isTestPack(manifest);
+  const note = `Pack: ${packId(manifest)}${test ? ' (test pack)' : ''}: ${packLabel(manifest)}`;
+  return { packDir: dir, packNote: test ? `${note}\nThis is a test pack: the output proves the engine runs; it is not an enhancement.` : note };
+}
+
+async function runJob(spec: EnhanceJobSpec, packNote: string | null, opts: EnhanceCliOptions, io: CliIo): Promise<number> {
+  const display = createProgressDisplay(io.stderr);
+  const host = new EngineHost({ log: opts.verbose ? (m) => display.note(m) : undefined });
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSigint = () => {
+    interrupts += 1;
+    if (interrupts === 1) {
+      display.note('Cancelling (press Ctrl+C again to stop at once)...');
+      controller.abort();
+      return;
+    }
+    // A second Ctrl+C: stop the engine now. Its temporary output is hidden and marked partial.
+    void host.dispose().finally(() => process.exit(EXIT.cancelled));
+  };
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigint);
+
+  if (packNote) io.stderr.write(`${packNote}\n`);
+  io.stderr.write(`${describeJob(spec)}\n`);
+  const started = Date.now();
+  try {
+    const result = await host.run(spec, { signal: controller.signal, onProgress: (p) => display.update(p) });
+    display.stop();
+    const seconds = ((Date.now() - started) / 1000).toFixed(1);
+    io.stdout.write(`Wrote ${result.outputPath}: ${result.width}x${result.height}, ${result.frames} frames at ${formatFps(result.fps)} fps in ${seconds} s\n`);
+    for (const note of result.notes) io.stdout.write(`  ${note}\n`);
+    return EXIT.ok;
+  } catch (error) {
+    display.stop();
+    if (error instanceof CancelledError) {
+      io.stderr.write('upframe: cancelled; no output was written.\n');
+      return EXIT.cancelled;
+    }
+    if (error instanceof EngineJobError || error instanceof EngineCrashedError) {
+      io.stderr.write(`upframe: the job failed: ${error.message}\n`);
+      return EXIT.failed;
+    }
+    throw error;
+  } finally {
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
+    await host.dispose();
+  }
+}
+
+function describeJob(spec: EnhanceJobSpec): string {
+  const s: ClipSettings = spec.settings;
+  const parts = [`${s.engine} engine`, `scale ${s.scale}x`];
+  if (s.targetFps !== null) parts.push(`target ${s.targetFps} fps`);
+  if (s.engine === 'diffusion') {
+    const { provider, allowCpuFallback } = spec.execution;
+    parts.push(`noise ${s.noise}`, `steps ${s.steps}`, `provider ${provider}${allowCpuFallback && provider !== 'cpu' ? ' (CPU fallback allowed)' : ''}`);
+  }
+  if (spec.startSec !== undefined || spec.endSec !== undefined) parts.push(`range ${spec.startSec ?? 0}-${spec.endSec ?? 'end'} s`);
+  return `Enhancing ${path.basename(spec.input)} (${parts.join(', ')})`;
+}
+
+function formatFps(fps: number): string {
+  return Number.isInteger(fps) ? String(fps) : fps.toFixed(3);
+}
+
+async function listPacks(io: CliIo): Promise<number> {
+  const entries = await packRegistry().list();
+  if (entries.length === 0) io.stdout.write('No model packs found.\n');
+  for (const entry of entries) io.stdout.write(`${describeEntry(entry)}\n`);
+  return EXIT.ok;
+}
+
+function readVersion(): string {
+  // main/cli (source) or dist/main/cli (build): package.json is two or three levels up.
+  for (const up of ['../..', '../../..']) {
+    const file = path.resolve(__dirname, up, 'package.json');
+    if (existsSync(file)) {
+      try {
+        const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
+        if (pkg.name === 'upframe' && pkg.version) return pkg.version;
+      } catch {
+        // An unreadable package.json only costs the version string.
+      }
+    }
+  }
+  return 'unknown';
+}
+
+if (require.main === module) {
+  void main(process.argv).then((code) => {
+    process.exitCode = code;
+  });
+}
