@@ -29,6 +29,12 @@ const METHOD_NAMES = [
   'history.undo',
   'history.redo',
   'history.list',
+  'prefs.getEngine',
+  'prefs.setEngine',
+  'engine.providers',
+  'packs.list',
+  'packs.import',
+  'packs.remove',
   'jobs.list',
   'jobs.cancel',
 ] as const satisfies readonly MethodName[];

@@ -12,8 +12,12 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 const skipBuild = process.argv.includes('--no-build');
 
+// `npm run --silent setup` would silence the nested npm commands too, hiding why an install failed.
+const childEnv = { ...process.env };
+delete childEnv.npm_config_loglevel;
+
 function run(cmd, args, opts = {}) {
-  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', shell: process.platform === 'win32', ...opts });
+  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', shell: process.platform === 'win32', env: childEnv, ...opts });
   return r.status === 0;
 }
 
@@ -60,7 +64,7 @@ for (const step of optional) {
   const ok = run(process.execPath, [step.script, ...step.args], {
     timeout: 300_000,
     stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: process.env.ONNXRUNTIME_NODE_INSTALL ?? '' },
+    env: childEnv,
   });
   console.log(ok ? `setup: ${step.what}: ready` : `setup: ${step.what}: not available here; ${step.fallback}.`);
 }

@@ -10,7 +10,7 @@ import {
   RationalSchema,
   RecentProjectSchema,
 } from './model';
-import { ClipSettingsSchema } from './settings';
+import { ClipSettingsSchema, ProviderSchema } from './settings';
 
 const frame = z.number().int().nonnegative();
 const id = z.number().int();
@@ -29,6 +29,61 @@ export const DirEntrySchema = z.object({
   kind: z.enum(['dir', 'file']),
   size: z.number().int().nonnegative(),
 });
+
+/** The most CPU threads a preference may name; the services also cap it by this machine's cores. */
+export const MAX_ENGINE_THREADS = 256;
+/** The highest GPU index a preference may name. */
+export const MAX_ENGINE_DEVICE_ID = 15;
+
+/** App-level engine preferences (not per project), kept in the user data folder. */
+export const EnginePreferencesSchema = z
+  .object({
+    provider: ProviderSchema,
+    deviceId: z
+      .number()
+      .int('The GPU device id must be a whole number (0 is the first GPU).')
+      .min(0, 'The GPU device id must be 0 or more (0 is the first GPU).')
+      .max(MAX_ENGINE_DEVICE_ID, `The GPU device id must be at most ${MAX_ENGINE_DEVICE_ID}.`),
+    threads: z
+      .number()
+      .int('CPU threads must be a whole number (0 = automatic).')
+      .min(0, 'CPU threads must be 0 (automatic) or more.')
+      .max(MAX_ENGINE_THREADS, `CPU threads must be at most ${MAX_ENGINE_THREADS}.`),
+    fp16: z.boolean(),
+    allowCpuFallback: z.boolean(),
+  })
+  .strict();
+export type EnginePreferences = z.infer<typeof EnginePreferencesSchema>;
+
+export const ProviderAvailabilitySchema = z.object({
+  provider: ProviderSchema,
+  /** How the provider is named to people, e.g. "CUDA". */
+  label: z.string(),
+  available: z.boolean(),
+  /** Why the provider cannot run on this platform; null when it can. */
+  reason: z.string().nullable(),
+});
+export type ProviderAvailability = z.infer<typeof ProviderAvailabilitySchema>;
+
+export const PackStatusSchema = z.enum(['ok', 'missing-files', 'corrupt', 'invalid']);
+
+export const PackInfoSchema = z.object({
+  /** name@version, or the folder name when the manifest cannot be read. */
+  id: z.string(),
+  name: z.string().nullable(),
+  version: z.string().nullable(),
+  /** How the pack is named to people; test packs always say they are test packs. */
+  label: z.string(),
+  family: z.string().nullable(),
+  testPack: z.boolean(),
+  /** Built-in packs ship with the app and cannot be removed. */
+  builtin: z.boolean(),
+  sizeBytes: z.number().int().nonnegative(),
+  status: PackStatusSchema,
+  /** What is wrong and what to do, when status is not 'ok'. */
+  problem: z.string().nullable(),
+});
+export type PackInfo = z.infer<typeof PackInfoSchema>;
 
 export const Methods = {
   // Application
@@ -116,6 +171,27 @@ export const Methods = {
     z.object({ entries: z.array(HistoryEntrySchema), total: z.number().int() }),
   ),
 
+  // Engine preferences (app-level) and model packs
+  'prefs.getEngine': method(nothing, EnginePreferencesSchema),
+  /** Replaces the engine preferences; returns them as stored. */
+  'prefs.setEngine': method(EnginePreferencesSchema, EnginePreferencesSchema),
+  /** Which execution providers this platform can offer, what 'auto' picks here, and the CPU thread limit. */
+  'engine.providers': method(
+    nothing,
+    z.object({
+      platform: z.string(),
+      autoProvider: z.enum(['cuda', 'dml', 'coreml', 'cpu']),
+      maxThreads: z.number().int().positive(),
+      providers: z.array(ProviderAvailabilitySchema),
+    }),
+  ),
+  /** Built-in test packs first, then installed packs, each verified (size, status, problem). */
+  'packs.list': method(nothing, z.array(PackInfoSchema)),
+  /** Verifies the pack folder and copies it into the app's packs folder. */
+  'packs.import': method(z.object({ dir: z.string().min(1, 'Choose the pack folder (the one holding manifest.json).') }), PackInfoSchema),
+  /** Removes an installed (not built-in) pack. */
+  'packs.remove': method(z.object({ id: z.string().min(1) }), ok),
+
   // Jobs (engine, preview, export)
   'jobs.list': method(nothing, z.array(JobSchema)),
   'jobs.cancel': method(z.object({ jobId: id }), ok),
@@ -151,6 +227,8 @@ export const ErrorCodeSchema = z.enum([
   'MEDIA_UNREADABLE',
   'MEDIA_OFFLINE',
   'FFMPEG_MISSING',
+  /** A model pack is missing files, corrupt, or does not match its manifest. */
+  'PACK_INVALID',
   'CONFLICT',
   'FORBIDDEN',
   'INTERNAL',

@@ -16,6 +16,8 @@ import type { NewMedia, ProjectStore } from '../store/types';
 import { listFolder } from './fs-list';
 import { relinkMismatch } from './media-match';
 import { mediaUrl, thumbnailUrl, type HostKind } from './media-urls';
+import { PackService, providerAvailability } from './packs';
+import { PreferencesStore } from './preferences';
 import { SerialQueue } from './serial-queue';
 
 export type Handlers = { [M in MethodName]: (input: MethodParsedInput<M>) => Promise<MethodOutput<M>> };
@@ -30,6 +32,8 @@ export type ServicesOptions = {
   openDialog?: () => Promise<string[]>;
   /** How often the open project's media files are checked for going missing or coming back. 0 disables. */
   mediaWatchMs?: number;
+  /** Folders of the built-in model packs; the app's test packs by default. */
+  builtinPackDirs?: string[];
 };
 
 export type Services = {
@@ -42,6 +46,10 @@ export type Services = {
   /** The file behind /thumbs/<relPath>, or null when the path leaves the thumbnail folder. */
   thumbnailFilePath(relPath: string): string | null;
   readonly thumbnailDir: string;
+  /** App-level preferences (engine settings); read by whatever starts engine jobs. */
+  readonly preferences: PreferencesStore;
+  /** Installed and built-in model packs; resolves a clip's pack id to a folder for engine jobs. */
+  readonly packs: PackService;
   log(message: string): void;
   close(): Promise<void>;
 };
@@ -53,6 +61,8 @@ export function createServices(opts: ServicesOptions): Services {
   const log = opts.log ?? ((message: string) => console.error(message));
   const thumbnailDir = path.join(opts.userDataDir, 'cache', 'thumbnails');
   const recent = new RecentProjects(path.join(opts.userDataDir, 'recent-projects.json'), log);
+  const preferences = new PreferencesStore(path.join(opts.userDataDir, 'preferences.json'), log);
+  const packs = new PackService({ userDataDir: opts.userDataDir, builtinDirs: opts.builtinPackDirs });
   const listeners = new Set<(event: AnyEvent) => void>();
   const queue = new SerialQueue();
 
@@ -385,6 +395,16 @@ export function createServices(opts: ServicesOptions): Services {
       }),
     'history.list': ({ limit }) => queue.run(async () => requireStore().listHistory(limit)),
 
+    'prefs.getEngine': async () => preferences.getEngine(),
+    'prefs.setEngine': async (input) => preferences.setEngine(input),
+    'engine.providers': async () => providerAvailability(),
+    'packs.list': () => packs.list(),
+    'packs.import': ({ dir }) => packs.import(dir),
+    'packs.remove': async ({ id }) => {
+      await packs.remove(id);
+      return { ok: true as const };
+    },
+
     'jobs.list': () => queue.run(async () => requireStore().listJobs()),
     'jobs.cancel': ({ jobId }) =>
       queue.run(async () => {
@@ -407,6 +427,8 @@ export function createServices(opts: ServicesOptions): Services {
   return {
     handlers,
     thumbnailDir,
+    preferences,
+    packs,
     log,
     subscribe(listener) {
       listeners.add(listener);

@@ -3,10 +3,12 @@ import { errorCode, useHostEvents, useProjectState } from '../state/server';
 import { errorMessage } from '../state/toasts';
 import { Editor } from './Editor';
 import { ProjectScreen } from './ProjectScreen';
+import { SettingsDialog, useSettingsShortcut } from './settings/SettingsDialog';
 import { Toasts } from './Toasts';
 
 export function App() {
   useHostEvents();
+  useSettingsShortcut();
   const project = useProjectState();
   let body;
   if (project.data) body = <Editor state={project.data} />;
@@ -24,6 +26,7 @@ export function App() {
   return (
     <Tooltip.Provider delayDuration={400}>
       {body}
+      <SettingsDialog />
       <Toasts />
     </Tooltip.Provider>
   );

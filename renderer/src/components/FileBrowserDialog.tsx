@@ -10,7 +10,8 @@ export const PROJECT_EXTENSIONS = ['upframe'];
 
 const LAST_DIR_KEY = 'upframe.lastDir';
 
-export type FileBrowserMode = 'files' | 'file' | 'save';
+/** 'folder' picks the folder being shown (files are hidden): open the folder, then confirm. */
+export type FileBrowserMode = 'files' | 'file' | 'save' | 'folder';
 
 export type FileBrowserProps = {
   open: boolean;
@@ -72,10 +73,12 @@ export function FileBrowserDialog(props: FileBrowserProps) {
   const entries = useMemo(() => {
     const all = listing.data?.entries ?? [];
     const visible = all.filter(
-      (e) => !e.name.startsWith('.') && (e.kind === 'dir' || !props.extensions || props.extensions.includes(extensionOf(e.name))),
+      (e) =>
+        !e.name.startsWith('.') &&
+        (e.kind === 'dir' || (props.mode !== 'folder' && (!props.extensions || props.extensions.includes(extensionOf(e.name))))),
     );
     return visible.sort((a, b) => (a.kind === b.kind ? a.name.localeCompare(b.name) : a.kind === 'dir' ? -1 : 1));
-  }, [listing.data, props.extensions]);
+  }, [listing.data, props.extensions, props.mode]);
 
   const navigate = (to: string) => {
     setSelected([]);
@@ -94,7 +97,16 @@ export function FileBrowserDialog(props: FileBrowserProps) {
   };
 
   const currentDir = listing.data?.dir ?? dir ?? '';
-  const result = props.mode === 'save' ? (fileName.trim() ? [joinPath(currentDir, fileName.trim())] : []) : selected;
+  const result =
+    props.mode === 'save'
+      ? fileName.trim()
+        ? [joinPath(currentDir, fileName.trim())]
+        : []
+      : props.mode === 'folder'
+        ? listing.data
+          ? [listing.data.dir]
+          : []
+        : selected;
 
   const confirm = () => {
     if (result.length === 0) return;
@@ -146,7 +158,7 @@ export function FileBrowserDialog(props: FileBrowserProps) {
             )}
             {listing.data && entries.length === 0 && (
               <div className="file-list-note">
-                No folders{props.extensions ? ` or ${props.extensions.slice(0, 4).join('/')} files` : ''} here.
+                No folders{props.extensions && props.mode !== 'folder' ? ` or ${props.extensions.slice(0, 4).join('/')} files` : ''} here.
               </div>
             )}
             {entries.map((e) => (
@@ -192,6 +204,7 @@ export function FileBrowserDialog(props: FileBrowserProps) {
           <div className="dialog-actions">
             <span className="muted">
               {props.mode === 'files' && `${selected.length} selected · click to select several`}
+              {props.mode === 'folder' && 'Open the folder, then choose it'}
             </span>
             <Dialog.Close className="btn">Cancel</Dialog.Close>
             <button className="btn btn-primary" disabled={result.length === 0} onClick={confirm} data-testid="file-browser-confirm">

@@ -18,6 +18,7 @@ export const SHORTCUTS: [string, string][] = [
   ['Shift + Ctrl/Cmd + Z, Ctrl + Y', 'Redo'],
   ['Ctrl/Cmd + A', 'Select all clips'],
   ['Esc', 'Clear selection'],
+  ['Ctrl/Cmd + ,', 'Settings (engine, model packs)'],
   ['?', 'This help'],
 ];
 

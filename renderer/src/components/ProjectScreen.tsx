@@ -1,6 +1,7 @@
 // Start screen: new project, open a project file, or pick a recent one.
 import { useState } from 'react';
 import { useAppInfo, useOpenProject, useRecentProjects } from '../state/server';
+import { openSettings } from '../state/settings-ui';
 import { FileBrowserDialog, joinPath, PROJECT_EXTENSIONS } from './FileBrowserDialog';
 
 function withExtension(path: string): string {
@@ -31,9 +32,14 @@ export function ProjectScreen() {
   return (
     <div className="project-screen" data-testid="project-screen">
       <div className="project-card">
-        <h1 className="brand">
-          Upframe <span className="muted">video enhancement editor</span>
-        </h1>
+        <div className="row">
+          <h1 className="brand grow">
+            Upframe <span className="muted">video enhancement editor</span>
+          </h1>
+          <button className="btn" onClick={() => openSettings()} data-testid="settings-button">
+            ⚙ Settings
+          </button>
+        </div>
         {info.data?.ffmpeg.error && (
           <div className="banner error" role="alert">
             {info.data.ffmpeg.error}

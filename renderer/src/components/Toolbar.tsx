@@ -4,6 +4,8 @@ import { useStore } from '../lib/store';
 import { editorStore, MAX_PX_PER_FRAME, MIN_PX_PER_FRAME } from '../state/editor';
 import { transportStore, togglePlay } from '../state/playback';
 import { useCloseProject } from '../state/server';
+import { openSettings } from '../state/settings-ui';
+import { SETTINGS_SHORTCUT } from './settings/SettingsDialog';
 import { Tip } from './Tip';
 import type { EditorCommands } from './useEditorCommands';
 
@@ -80,6 +82,11 @@ export function Toolbar({ state, commands }: { state: ProjectState; commands: Ed
         </Tip>
       </div>
       <div className="toolbar-group">
+        <Tip label={`Settings: engine and model packs (${SETTINGS_SHORTCUT})`}>
+          <button className="btn btn-icon" onClick={() => openSettings()} aria-label="Settings" data-testid="settings-button">
+            ⚙
+          </button>
+        </Tip>
         <Tip label="Keyboard shortcuts (?)">
           <button className="btn btn-icon" onClick={() => editorStore.set({ helpOpen: true })} aria-label="Keyboard shortcuts">
             ?

@@ -237,3 +237,49 @@ export function useImportMedia() {
     onSettled: () => invalidateProject(client),
   });
 }
+
+// Engine preferences and model packs: app-level, so they survive opening and closing projects.
+export const enginePrefsKey = ['enginePrefs'] as const;
+export const engineProvidersKey = ['engineProviders'] as const;
+export const packsKey = ['packs'] as const;
+
+export function useEnginePrefs(enabled = true) {
+  return useQuery({ queryKey: enginePrefsKey, queryFn: () => call('prefs.getEngine', {}), enabled, staleTime: Infinity });
+}
+
+export function useEngineProviders(enabled = true) {
+  return useQuery({ queryKey: engineProvidersKey, queryFn: () => call('engine.providers', {}), enabled, staleTime: Infinity });
+}
+
+export function useSetEnginePrefs() {
+  const client = useQueryClient();
+  return useMutation({
+    meta: { label: 'Saving the engine preferences' },
+    mutationFn: (prefs: MethodInput<'prefs.setEngine'>) => call('prefs.setEngine', prefs),
+    onSuccess: (saved) => client.setQueryData(enginePrefsKey, saved),
+    onSettled: () => client.invalidateQueries({ queryKey: enginePrefsKey }),
+  });
+}
+
+export function usePacks(enabled = true) {
+  // Listing verifies every pack (hashes cached by size and mtime), so it is refetched when the dialog opens.
+  return useQuery({ queryKey: packsKey, queryFn: () => call('packs.list', {}), enabled, staleTime: 0 });
+}
+
+export function useImportPack() {
+  const client = useQueryClient();
+  return useMutation({
+    meta: { label: 'Importing the pack' },
+    mutationFn: (dir: string) => call('packs.import', { dir }),
+    onSettled: () => client.invalidateQueries({ queryKey: packsKey }),
+  });
+}
+
+export function useRemovePack() {
+  const client = useQueryClient();
+  return useMutation({
+    meta: { label: 'Removing the pack' },
+    mutationFn: (id: string) => call('packs.remove', { id }),
+    onSettled: () => client.invalidateQueries({ queryKey: packsKey }),
+  });
+}

@@ -1,0 +1,135 @@
+// The "Model packs" tab: built-in test packs and installed packs with their verification status, importing a pack
+// folder through the file browser, and removing an installed pack after a confirmation.
+import { useState } from 'react';
+import type { PackInfo } from '../../../../main/common/api';
+import { useImportPack, usePacks, useRemovePack } from '../../state/server';
+import { errorMessage, showInfo } from '../../state/toasts';
+import { FileBrowserDialog } from '../FileBrowserDialog';
+
+const STATUS_TEXT: Record<PackInfo['status'], string> = {
+  ok: 'OK',
+  'missing-files': 'Files missing',
+  corrupt: 'Corrupt',
+  invalid: 'Invalid',
+};
+
+export function formatMegabytes(bytes: number): string {
+  const mb = bytes / (1024 * 1024);
+  return mb > 0 && mb < 0.01 ? '< 0.01 MB' : `${mb.toFixed(mb < 100 ? 2 : 0)} MB`;
+}
+
+export function PacksPanel() {
+  const packs = usePacks();
+  const importPack = useImportPack();
+  const removePack = useRemovePack();
+  const [browsing, setBrowsing] = useState(false);
+  const [confirmingRemove, setConfirmingRemove] = useState<string | null>(null);
+
+  return (
+    <div className="packs-panel" data-testid="packs-panel">
+      <p className="muted small">
+        A model pack is a folder with manifest.json and ONNX graphs. Importing verifies every file, then copies the pack into
+        Upframe's own folder. Test packs prove the engine and never enhance.
+      </p>
+      {packs.error && (
+        <div className="banner error" role="alert">
+          Could not list the model packs: {errorMessage(packs.error)}
+        </div>
+      )}
+      <div className="packs-table-wrap">
+        <table className="packs-table" data-testid="packs-table">
+          <thead>
+            <tr>
+              <th>Pack</th>
+              <th>Version</th>
+              <th className="num">Size</th>
+              <th>Status</th>
+              <th aria-label="Actions" />
+            </tr>
+          </thead>
+          <tbody>
+            {packs.isPending && (
+              <tr>
+                <td colSpan={5} className="muted">
+                  Verifying packs…
+                </td>
+              </tr>
+            )}
+            {packs.data?.map((pack) => (
+              <tr key={pack.id} data-testid="pack-row" data-pack-id={pack.id} data-status={pack.status} data-test-pack={pack.testPack}>
+                <td>
+                  <span className="pack-label" data-testid="pack-label">
+                    {pack.label}
+                  </span>
+                  {pack.testPack && (
+                    <span className="badge badge-amber" data-testid="test-pack-badge">
+                      Test pack
+                    </span>
+                  )}
+                  {pack.builtin && <span className="badge">Built in</span>}
+                  <div className="muted small">{pack.id}</div>
+                </td>
+                <td>{pack.version ?? '—'}</td>
+                <td className="num" data-testid="pack-size">
+                  {formatMegabytes(pack.sizeBytes)}
+                </td>
+                <td>
+                  <span className={pack.status === 'ok' ? 'pack-ok' : 'pack-problem'} data-testid="pack-status">
+                    {STATUS_TEXT[pack.status]}
+                  </span>
+                  {pack.problem && (
+                    <div className="pack-problem-text small" data-testid="pack-problem">
+                      {pack.problem}
+                    </div>
+                  )}
+                </td>
+                <td className="pack-actions">
+                  {!pack.builtin &&
+                    (confirmingRemove === pack.id ? (
+                      <span className="row" data-testid="remove-confirm">
+                        <span className="small">Delete its files?</span>
+                        <button
+                          className="btn btn-small btn-danger"
+                          disabled={removePack.isPending}
+                          onClick={() =>
+                            removePack.mutate(pack.id, {
+                              onSuccess: () => showInfo(`Removed ${pack.label}.`),
+                              onSettled: () => setConfirmingRemove(null),
+                            })
+                          }
+                          data-testid="remove-pack-confirm"
+                        >
+                          Remove
+                        </button>
+                        <button className="btn btn-small" onClick={() => setConfirmingRemove(null)}>
+                          Cancel
+                        </button>
+                      </span>
+                    ) : (
+                      <button className="btn btn-small" onClick={() => setConfirmingRemove(pack.id)} data-testid="remove-pack">
+                        Remove
+                      </button>
+                    ))}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      <div className="dialog-actions">
+        <span className="muted small">{importPack.isPending ? 'Verifying and copying the pack…' : ''}</span>
+        <button className="btn" onClick={() => setBrowsing(true)} disabled={importPack.isPending} data-testid="import-pack">
+          Import pack…
+        </button>
+      </div>
+      <FileBrowserDialog
+        open={browsing}
+        onOpenChange={setBrowsing}
+        title="Import a model pack: open its folder (the one holding manifest.json)"
+        mode="folder"
+        confirmLabel="Import this folder"
+        onConfirm={([dir]) => importPack.mutate(dir, { onSuccess: (pack) => showInfo(`Imported ${pack.label}.`) })}
+      />
+    </div>
+  );
+}

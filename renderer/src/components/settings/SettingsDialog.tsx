@@ -1,0 +1,66 @@
+// The Settings dialog (app-level, not per project): engine preferences and model packs, one tab each. Opened from
+// the toolbar, the start screen, or Ctrl/Cmd+, anywhere in the app.
+import * as Dialog from '@radix-ui/react-dialog';
+import { useEffect } from 'react';
+import { useStore } from '../../lib/store';
+import { openSettings, settingsStore, type SettingsTab } from '../../state/settings-ui';
+import { EnginePrefsForm } from './EnginePrefsForm';
+import { PacksPanel } from './PacksPanel';
+
+const TABS: { id: SettingsTab; label: string }[] = [
+  { id: 'engine', label: 'Engine' },
+  { id: 'packs', label: 'Model packs' },
+];
+
+export const SETTINGS_SHORTCUT = navigator.platform.toLowerCase().includes('mac') ? '⌘,' : 'Ctrl+,';
+
+/** Ctrl+, (Cmd+, on macOS) opens the settings, as in most desktop apps; it works while typing too. */
+export function useSettingsShortcut(): void {
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if ((e.ctrlKey || e.metaKey) && !e.altKey && !e.shiftKey && e.key === ',') {
+        e.preventDefault();
+        openSettings();
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
+}
+
+export function SettingsDialog() {
+  const open = useStore(settingsStore, (s) => s.open);
+  const tab = useStore(settingsStore, (s) => s.tab);
+  return (
+    <Dialog.Root open={open} onOpenChange={(o) => settingsStore.set({ open: o })}>
+      <Dialog.Portal>
+        <Dialog.Overlay className="dialog-overlay" />
+        <Dialog.Content className="dialog settings" data-testid="settings-dialog" aria-describedby={undefined}>
+          <Dialog.Title className="dialog-title">Settings</Dialog.Title>
+          <div className="tabs" role="tablist" aria-label="Settings sections">
+            {TABS.map((t) => (
+              <button
+                key={t.id}
+                role="tab"
+                id={`settings-tab-${t.id}`}
+                aria-selected={tab === t.id}
+                aria-controls={`settings-panel-${t.id}`}
+                className={`tab ${tab === t.id ? 'tab-on' : ''}`}
+                onClick={() => settingsStore.set({ tab: t.id })}
+                data-testid={`settings-tab-${t.id}`}
+              >
+                {t.label}
+              </button>
+            ))}
+          </div>
+          <div role="tabpanel" id={`settings-panel-${tab}`} aria-labelledby={`settings-tab-${tab}`} className="settings-panel">
+            {tab === 'engine' ? <EnginePrefsForm /> : <PacksPanel />}
+          </div>
+          <Dialog.Close className="btn btn-icon settings-close" aria-label="Close settings" data-testid="settings-close">
+            ×
+          </Dialog.Close>
+        </Dialog.Content>
+      </Dialog.Portal>
+    </Dialog.Root>
+  );
+}
