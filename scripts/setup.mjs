@@ -37,23 +37,27 @@ if (!upToDate) {
   must(npm, ['rebuild', 'better-sqlite3', 'esbuild'], 'building better-sqlite3');
 }
 
+const ortBin = path.join(root, 'node_modules/onnxruntime-node/bin/napi-v6', process.platform, process.arch);
+// Each download is judged by the file it should leave behind, not by its script's exit code: the scripts of
+// these packages exit 0 in some offline cases.
 const optional = [
   {
     what: "Electron's binary",
     script: 'node_modules/electron/install.js',
-    args: [],
+    installed: () => existsSync(path.join(root, 'node_modules/electron/path.txt')),
     fallback: 'npm start will open the editor in your browser through the local web host',
   },
   {
     what: "ffmpeg-static's binary",
     script: 'node_modules/ffmpeg-static/install.js',
-    args: [],
+    installed: () => existsSync(path.join(root, 'node_modules/ffmpeg-static', process.platform === 'win32' ? 'ffmpeg.exe' : 'ffmpeg')),
     fallback: 'the ffmpeg on FFMPEG_PATH or PATH is used (Debian/Ubuntu: sudo apt-get install ffmpeg)',
   },
   {
     what: "onnxruntime-node's CUDA provider",
     script: 'node_modules/onnxruntime-node/script/install.js',
-    args: [],
+    installed: () =>
+      process.platform !== 'linux' || existsSync(path.join(ortBin, 'libonnxruntime_providers_cuda.so')),
     fallback: 'the diffusion engine runs on the CPU provider (and DirectML on Windows)',
     platforms: ['linux', 'win32'],
   },
@@ -61,12 +65,10 @@ const optional = [
 for (const step of optional) {
   if (step.platforms && !step.platforms.includes(process.platform)) continue;
   if (!existsSync(path.join(root, step.script))) continue;
-  const ok = run(process.execPath, [step.script, ...step.args], {
-    timeout: 300_000,
-    stdio: ['ignore', 'ignore', 'pipe'],
-    env: childEnv,
-  });
-  console.log(ok ? `setup: ${step.what}: ready` : `setup: ${step.what}: not available here; ${step.fallback}.`);
+  if (!step.installed()) {
+    run(process.execPath, [step.script], { timeout: 300_000, stdio: ['ignore', 'ignore', 'pipe'] });
+  }
+  console.log(step.installed() ? `setup: ${step.what}: ready` : `setup: ${step.what}: not available here; ${step.fallback}.`);
 }
 
 if (!skipBuild) must(npm, ['run', '--silent', 'build'], 'the build');

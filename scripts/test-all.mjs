@@ -5,7 +5,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 
-const out = path.resolve('test-results');
+// Not test-results/: playwright empties its output folder when it starts.
+const out = path.resolve('test-reports');
 mkdirSync(out, { recursive: true });
 const vitestJson = path.join(out, 'vitest.json');
 const pwJson = path.join(out, 'playwright.json');

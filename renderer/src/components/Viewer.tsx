@@ -27,7 +27,6 @@ export function Viewer({ model }: { model: TimelineModel }) {
   const url = useMediaUrl(clip && !offline ? clip.mediaId : null);
   const fps = model.state.project.fps;
   const videoRef = useRef<VideoWithFrameCallback>(null);
-  const pending = useRef<number | null>(null);
   const current = useRef<{ clip: Clip | undefined; frame: number; speed: number }>({ clip, frame, speed });
   current.current = { clip, frame, speed };
 
@@ -48,11 +47,8 @@ export function Viewer({ model }: { model: TimelineModel }) {
   };
 
   const seek = (video: VideoWithFrameCallback, time: number) => {
-    // Seeks are coalesced: while one is in flight only the latest target is kept.
-    if (video.seeking) {
-      pending.current = time;
-      return;
-    }
+    // Seeks are coalesced: while one is in flight, the seeked handler re-reads the latest target.
+    if (video.seeking) return;
     if (Math.abs(video.currentTime - time) < 1e-4) return;
     video.currentTime = time;
     video.dataset.targetTime = String(time);
@@ -87,11 +83,12 @@ export function Viewer({ model }: { model: TimelineModel }) {
   const onSeeked = () => {
     const video = videoRef.current;
     if (!video) return;
-    if (pending.current !== null) {
-      const next = pending.current;
-      pending.current = null;
-      seek(video, next);
-      return;
+    if (current.current.speed <= 0 && current.current.clip) {
+      const time = targetTime();
+      if (Math.abs(video.currentTime - time) >= 1e-4) {
+        seek(video, time);
+        return;
+      }
     }
     confirmFrame(video);
   };
