@@ -47,6 +47,18 @@ describe('gaussianNoise', () => {
     expect(a.every((v) => Number.isFinite(v))).toBe(true);
   });
 
+  it('follows the normal distribution in the body and the tails (quantile table and its exact ends)', () => {
+    const a = gaussianNoise(42, [7], 1_000_000);
+    const below = (x: number) => a.filter((v) => v < x).length / a.length;
+    // Phi(-1.96) = 0.0250, Phi(0) = 0.5, Phi(1) = 0.8413, 1 - Phi(3) = 0.00135; tolerances ~4 standard errors.
+    expect(Math.abs(below(-1.96) - 0.025)).toBeLessThan(0.0007);
+    expect(Math.abs(below(0) - 0.5)).toBeLessThan(0.002);
+    expect(Math.abs(below(1) - 0.8413)).toBeLessThan(0.0015);
+    expect(Math.abs(1 - below(3) - 0.00135)).toBeLessThan(0.00015);
+    // The outermost 2^-16 of each tail comes from the exact quantile, past the last table entry (~4.17).
+    expect(a.some((v) => Math.abs(v) > 4.2)).toBe(true);
+  });
+
   it('separates streams and seeds: |corr| < 0.05 on 10^5 samples', () => {
     const base = gaussianNoise(666, [1, 2], n);
     const others = [

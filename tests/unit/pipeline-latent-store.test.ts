@@ -91,4 +91,30 @@ describe('LatentStore', () => {
   it('rejects empty shapes', async () => {
     await expect(LatentStore.create(path.join(temp.dir, 'd.f32'), 0, shape)).rejects.toThrow(/frames must be a positive integer/);
   });
+
+  it('reads and writes frame ranges in channel-major layout, matching a transpose of the frame-major data', async () => {
+    const store = await LatentStore.create(path.join(temp.dir, 'cm.f32'), 6, shape);
+    try {
+      const plane = shape.height * shape.width;
+      const block = frameData(6, 3);
+      await store.write(0, block);
+      // Frames [1, 4) into a 5-frame channel-major array at frame offset 1.
+      const cm = new Float32Array(5 * frameFloats);
+      await store.readChannelMajor(1, 4, cm, 5, 1);
+      for (let f = 0; f < 3; f++) {
+        for (let c = 0; c < shape.channels; c++) {
+          const expected = block.subarray(((f + 1) * shape.channels + c) * plane, ((f + 1) * shape.channels + c + 1) * plane);
+          expect(cm.subarray((c * 5 + f + 1) * plane, (c * 5 + f + 2) * plane)).toEqual(expected);
+        }
+      }
+      expect(Array.from(cm.subarray(0, plane)).every((v) => v === 0)).toBe(true);
+      // Writing it back to other slots round-trips to the frame-major layout.
+      await store.writeChannelMajor(3, 3, cm, 5, 1);
+      expect(await store.read(3, 6)).toEqual(block.subarray(frameFloats, 4 * frameFloats));
+      await expect(store.readChannelMajor(4, 7, cm, 5)).rejects.toThrow(/outside/);
+      await expect(store.readChannelMajor(0, 3, cm, 5, 3)).rejects.toThrow(/does not fit/);
+    } finally {
+      await store.dispose();
+    }
+  });
 });

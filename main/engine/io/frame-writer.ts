@@ -9,7 +9,8 @@ import type { EnhanceJobSpec, RgbFrame } from '../types';
 import { StderrTail } from './stderr-tail';
 
 export type FrameWriter = {
-  /** Resolves once ffmpeg has taken the frame (backpressure); rejects with ffmpeg's message if it failed. */
+  /** Queues the frame; resolves at once while fewer than a few frames wait for ffmpeg, else once ffmpeg has taken
+   *  the oldest (backpressure); rejects with ffmpeg's message if it failed. The frame's buffer must not be reused. */
   write(frame: RgbFrame): Promise<void>;
   /** Ends the stream, waits for ffmpeg and renames the result into place. */
   finish(): Promise<string>;
@@ -18,6 +19,9 @@ export type FrameWriter = {
 };
 
 export const PNG_FRAME_PATTERN = 'frame-%06d.png';
+
+/** Frames queued on ffmpeg's stdin before write() waits. */
+const IN_FLIGHT = 4;
 
 export async function openFrameWriter(opts: {
   ffmpeg: string;
@@ -83,6 +87,8 @@ export async function openFrameWriter(opts: {
 
   const frameBytes = width * height * 3;
   let state: 'open' | 'finishing' | 'done' | 'aborted' = 'open';
+  const inFlight: Promise<Error | null | undefined>[] = [];
+  let writeFailed = false;
 
   const removeTemp = () => rm(tempPath, { recursive: true, force: true });
   const failure = async (what: string): Promise<Error> => {
@@ -97,15 +103,25 @@ export async function openFrameWriter(opts: {
       if (frame.width !== width || frame.height !== height || frame.data.length !== frameBytes) {
         throw new Error(`Frame of ${frame.width}x${frame.height} (${frame.data.length} bytes) given to a ${width}x${height} writer.`);
       }
-      const error = await new Promise<Error | null | undefined>((resolve) => child.stdin.write(frame.data, resolve));
-      if (error) throw await failure('while writing');
+      // Up to IN_FLIGHT frames are queued on the pipe before a write waits, so ffmpeg encodes while the caller
+      // computes the next frames instead of the two taking turns. The caller must not reuse a frame's buffer.
+      if (writeFailed) throw await failure('while writing');
+      inFlight.push(new Promise<Error | null | undefined>((resolve) => child.stdin.write(frame.data, resolve)));
+      while (inFlight.length >= IN_FLIGHT) {
+        const error = await inFlight.shift();
+        if (error) {
+          writeFailed = true;
+          throw await failure('while writing');
+        }
+      }
     },
     async finish() {
       if (state !== 'open') throw new Error(`Cannot finish ${finalPath}: the writer is ${state}.`);
       state = 'finishing';
+      for (const error of await Promise.all(inFlight.splice(0))) if (error) writeFailed = true;
       child.stdin.end();
       const { code } = await exited;
-      if (code !== 0) {
+      if (code !== 0 || writeFailed) {
         const error = await failure('to write');
         state = 'aborted';
         await removeTemp();

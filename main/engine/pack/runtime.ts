@@ -339,7 +339,8 @@ function toOrtTensor(spec: TensorSpec, value: FeedValue): ort.Tensor {
 }
 
 function toFloat32(tensor: ort.Tensor, what: string): Float32Array {
-  if (tensor.type === 'float32') return new Float32Array(tensor.data as Float32Array);
+  // No copy: disposing a CPU tensor drops its reference to the buffer, which the returned array keeps alive.
+  if (tensor.type === 'float32') return tensor.data as Float32Array;
   if (tensor.type === 'float16') return float16ToFloat32(tensor.data as Uint16Array);
   throw new Error(`${what} is ${tensor.type}; the engine expects float32 or float16`);
 }

@@ -5,13 +5,13 @@
 // chunk has blended them, so every frame is stepped exactly once per step with the blended x0.
 import type { PackManifest } from '../pack/manifest';
 import { crossFadeWeight, type TemporalChunk } from '../plan/temporal-chunks';
-import { gaussianNoise } from '../random/gaussian';
+import { fillGaussianNoise } from '../random/gaussian';
 import { applyGuidance } from '../sampler/guidance';
 import type { Sampler } from '../sampler/sampler';
 import type { JobHooks, PackRuntime, Tensor } from '../types';
 import type { LatentStore } from './latent-store';
 import type { JobProgress, StageClock } from './progress';
-import { assertFinite, channelsToFrames, crossFadeFrames, framesToChannels } from './tensor-layout';
+import { assertFinite } from './tensor-layout';
 
 /** Noise stream ids: every random draw is keyed by (seed, stream, ...indices), never by call order. */
 export const NOISE_STREAM = { start: 1, hint: 2, step: 3 } as const;
@@ -54,6 +54,10 @@ export async function runDenoiseLoop(inputs: DenoiseInputs): Promise<void> {
   const plane = height * width;
   const frameSize = x.frameFloats;
   checkChunks(chunks, inputs.frames);
+  // Chunk-sized buffers in the denoiser's channel-major layout [C, F, h, w], reused while the chunk length holds
+  // (every pass over a latent costs like a pass over the output pixels, and fresh arrays of this size cost GC).
+  const buffers = new ChunkBuffers(frameSize, state !== null);
+  const frameNoise = new Float32Array(frameSize);
 
   for (let i = 0; i < sampler.evaluations; i++) {
     const sigmaVe = sampler.sigmaVe(i);
@@ -61,19 +65,24 @@ export async function runDenoiseLoop(inputs: DenoiseInputs): Promise<void> {
     const alpha = 1 / Math.sqrt(sigmaVe * sigmaVe + 1);
     const sigma = sigmaVe * alpha;
     const t = sampler.timestep(i);
-    let pending: { start: number; x0: Float32Array } | null = null;
+    const noisy = sampler.needsNoise(i);
+    /** x0 of the frames shared with the next chunk, channel-major [C, overlap, h, w]. */
+    let pending: { frames: number; x0: Float32Array } | null = null;
 
     for (let c = 0; c < chunks.length; c++) {
       const chunk = chunks[c];
       const count = chunk.end - chunk.start;
-      const xChunk = await clock.time('denoise', () => x.read(chunk.start, chunk.end));
-      const hintChunk = await clock.time('denoise', () => hint.read(chunk.start, chunk.end));
-      const xVp = new Float32Array(xChunk.length);
-      for (let e = 0; e < xVp.length; e++) xVp[e] = alpha * xChunk[e];
+      const { xVe, xVp, hintCm, stateCm } = buffers.forFrames(count);
+      await clock.time('denoise', () =>
+        Promise.all([x.readChannelMajor(chunk.start, chunk.end, xVe, count), hint.readChannelMajor(chunk.start, chunk.end, hintCm, count)]),
+      );
+      let started = performance.now();
+      for (let e = 0; e < xVp.length; e++) xVp[e] = alpha * xVe[e];
+      clock.add('denoise', (performance.now() - started) / 1000);
 
       const dims = [1, channels, count, height, width];
-      const modelX: Tensor = { dims, data: framesToChannels(xVp, count, channels, plane) };
-      const modelHint: Tensor = { dims, data: framesToChannels(hintChunk, count, channels, plane) };
+      const modelX: Tensor = { dims, data: xVp };
+      const modelHint: Tensor = { dims, data: hintCm };
       const mask = chunkMask(inputs.mask, chunk);
       const evaluate = async (context: Tensor, pass: string): Promise<Float32Array> => {
         await hooks.checkpoint();
@@ -93,54 +102,130 @@ export async function runDenoiseLoop(inputs: DenoiseInputs): Promise<void> {
         ? applyGuidance(cond, await evaluate(inputs.negative, ' (negative)'), inputs.cfgScale, inputs.cfgRescale)
         : cond;
 
-      const blendStarted = performance.now();
-      const x0 = predictionToX0(channelsToFrames(prediction, count, channels, plane), xVp, alpha, sigma, manifest.schedule.prediction);
-      assertFinite(x0, 'The denoiser');
-      if (pending) {
-        const overlap = pending.x0.length / frameSize;
-        crossFadeFrames(pending.x0, x0, overlap, frameSize, crossFadeWeight);
-      }
+      started = performance.now();
+      // The prediction is a fresh array that only this loop holds: x0 replaces it in place.
+      const x0 = prediction;
+      predictionToX0InPlace(x0, xVp, alpha, sigma, manifest.schedule.prediction, 'The denoiser');
+      if (pending) crossFadeChannelMajor(pending.x0, pending.frames, x0, count, channels, plane);
       // Frames from the next chunk's start on are shared with it: keep their x0 for its cross-fade.
       const finalEnd = c + 1 < chunks.length ? chunks[c + 1].start : chunk.end;
       const finalFrames = finalEnd - chunk.start;
-      pending = finalEnd < chunk.end ? { start: finalEnd, x0: x0.slice(finalFrames * frameSize) } : null;
-      clock.add('blend', (performance.now() - blendStarted) / 1000);
+      const shared = chunk.end - finalEnd;
+      pending = shared > 0 ? { frames: shared, x0: sliceFramesChannelMajor(x0, count, finalFrames, shared, channels, plane, buffers.pendingBuffer(pending, shared * frameSize)) } : null;
+      clock.add('blend', (performance.now() - started) / 1000);
 
       await clock.time('denoise', async () => {
-        const xFinal = xChunk.subarray(0, finalFrames * frameSize);
-        const stateFinal = state ? await state.read(chunk.start, finalEnd) : null;
-        const noise = sampler.needsNoise(i) ? stepNoise(inputs.seed, i, chunk.start, finalEnd, frameSize) : null;
-        sampler.step(i, xFinal, x0.subarray(0, finalFrames * frameSize), stateFinal, noise);
-        await x.write(chunk.start, xFinal);
-        if (state && stateFinal) await state.write(chunk.start, stateFinal);
+        // Solver memory starts at zero (so the store is never initialised), and nothing reads it after the last step.
+        if (stateCm) {
+          if (i === 0) stateCm.fill(0);
+          else await (state as LatentStore).readChannelMajor(chunk.start, finalEnd, stateCm, count);
+        }
+        for (let f = 0; f < finalFrames; f++) {
+          if (noisy) fillGaussianNoise(inputs.seed, [NOISE_STREAM.step, i, chunk.start + f], frameNoise);
+          for (let ch = 0; ch < channels; ch++) {
+            const from = (ch * count + f) * plane;
+            sampler.step(
+              i,
+              xVe.subarray(from, from + plane),
+              x0.subarray(from, from + plane),
+              stateCm ? stateCm.subarray(from, from + plane) : null,
+              noisy ? frameNoise.subarray(ch * plane, (ch + 1) * plane) : null,
+            );
+          }
+        }
+        const writes = [x.writeChannelMajor(chunk.start, finalFrames, xVe, count)];
+        if (state && stateCm && i + 1 < sampler.evaluations) writes.push(state.writeChannelMajor(chunk.start, finalFrames, stateCm, count));
+        await Promise.all(writes);
       });
     }
   }
 }
 
-/** Noise for frames [start, end) at solver step i, the same whatever the chunking. */
-function stepNoise(seed: number, step: number, start: number, end: number, frameSize: number): Float32Array {
-  const out = new Float32Array((end - start) * frameSize);
-  for (let f = start; f < end; f++) out.set(gaussianNoise(seed, [NOISE_STREAM.step, step, f], frameSize), (f - start) * frameSize);
+/** Reusable channel-major chunk arrays, reallocated only when the chunk length changes. */
+class ChunkBuffers {
+  private frames = -1;
+  private arrays: { xVe: Float32Array; xVp: Float32Array; hintCm: Float32Array; stateCm: Float32Array | null } | null = null;
+
+  constructor(
+    private readonly frameSize: number,
+    private readonly withState: boolean,
+  ) {}
+
+  private spare: Float32Array | null = null;
+
+  /** The other of two alternating pending-x0 buffers: `current` is still read while the returned one is filled. */
+  pendingBuffer(current: { x0: Float32Array } | null, size: number): Float32Array {
+    const reuse = this.spare && this.spare.length === size ? this.spare : new Float32Array(size);
+    this.spare = current ? current.x0 : null;
+    return reuse;
+  }
+
+  forFrames(frames: number): { xVe: Float32Array; xVp: Float32Array; hintCm: Float32Array; stateCm: Float32Array | null } {
+    if (frames !== this.frames || !this.arrays) {
+      this.arrays = null; // drop the old set before allocating the new one
+      const size = frames * this.frameSize;
+      this.arrays = {
+        xVe: new Float32Array(size),
+        xVp: new Float32Array(size),
+        hintCm: new Float32Array(size),
+        stateCm: this.withState ? new Float32Array(size) : null,
+      };
+      this.frames = frames;
+    }
+    return this.arrays;
+  }
+}
+
+/** Frames [from, from + n) of a channel-major [C, frames, plane] array into `out` as [C, n, plane]. */
+function sliceFramesChannelMajor(data: Float32Array, frames: number, from: number, n: number, channels: number, plane: number, out: Float32Array): Float32Array {
+  for (let c = 0; c < channels; c++) out.set(data.subarray((c * frames + from) * plane, (c * frames + from + n) * plane), c * n * plane);
   return out;
 }
 
-/** x0 from the model's prediction (VP space) and x_vp at alpha, sigma. */
-export function predictionToX0(
+/** Linear cross-fade (crossFadeWeight) of the first `overlap` frames of channel-major `next` with `previous`
+ *  ([C, overlap, plane]): next = (1 - c_j) previous + c_j next. */
+function crossFadeChannelMajor(previous: Float32Array, overlap: number, next: Float32Array, frames: number, channels: number, plane: number): void {
+  for (let j = 0; j < overlap; j++) {
+    const w = crossFadeWeight(j, overlap);
+    const keep = 1 - w;
+    for (let c = 0; c < channels; c++) {
+      const p = (c * overlap + j) * plane;
+      const n = (c * frames + j) * plane;
+      for (let e = 0; e < plane; e++) next[n + e] = keep * previous[p + e] + w * next[n + e];
+    }
+  }
+}
+
+/** x0 from the model's prediction (VP space), written over the prediction, checking on the way that every value is finite
+ *  (no extra pass). */
+function predictionToX0InPlace(
   prediction: Float32Array,
   xVp: Float32Array,
   alpha: number,
   sigma: number,
   type: PackManifest['schedule']['prediction'],
-): Float32Array {
-  if (type === 'x0') return prediction;
-  const out = new Float32Array(prediction.length);
+  what: string,
+): void {
+  let sum = 0;
+  const n = prediction.length;
   if (type === 'v') {
-    for (let e = 0; e < out.length; e++) out[e] = alpha * xVp[e] - sigma * prediction[e];
+    for (let e = 0; e < n; e++) {
+      const v = alpha * xVp[e] - sigma * prediction[e];
+      prediction[e] = v;
+      sum += v;
+    }
+  } else if (type === 'eps') {
+    for (let e = 0; e < n; e++) {
+      const v = (xVp[e] - sigma * prediction[e]) / alpha;
+      prediction[e] = v;
+      sum += v;
+    }
   } else {
-    for (let e = 0; e < out.length; e++) out[e] = (xVp[e] - sigma * prediction[e]) / alpha;
+    for (let e = 0; e < n; e++) sum += prediction[e];
   }
-  return out;
+  // A float64 sum of float32 values of this count cannot overflow: a non-finite sum means a non-finite element
+  // (assertFinite then finds and names it).
+  if (!Number.isFinite(sum)) assertFinite(prediction, what);
 }
 
 /** The mask as the model sees a chunk: key indices counted from the chunk's first key frame, -1 elsewhere,

@@ -12,7 +12,7 @@ import { planFrames } from '../plan/frames';
 import { describeFittingSettings, isOutOfMemoryError, shrinkPlan, type WorkPlan } from '../plan/oom';
 import { cropToRgb24, planResolution, resizeBilinearToPadded, type ResolutionPlan } from '../plan/resolution';
 import { planTemporalChunks } from '../plan/temporal-chunks';
-import { gaussianNoise } from '../random/gaussian';
+import { fillGaussianNoise, gaussianNoise } from '../random/gaussian';
 import { createSampler, type Sampler } from '../sampler/sampler';
 import { samplerTimesteps } from '../sampler/timesteps';
 import { createNoiseSchedule, type NoiseSchedule } from '../schedule/noise-schedule';
@@ -118,7 +118,7 @@ export async function runDiffusionJob(spec: EnhanceJobSpec, hooks: JobHooks, dep
     for (;;) {
       const chunks = work.chunkLength === null ? ruleChunks : planTemporalChunks(frames.total, k, manifest.temporalChunk, { length: work.chunkLength });
       progress.planCalls(plannedDenoiserCalls(sampler, chunks, guided));
-      await clock.time('denoise', () => writeStartLatents({ keys, x, state, frames, sampler, seed: settings.seed }));
+      await clock.time('denoise', () => writeStartLatents({ keys, x, frames, sampler, seed: settings.seed }));
       try {
         await runDenoiseLoop({
           runtime,
@@ -312,31 +312,36 @@ async function writeHints(opts: {
 }
 
 /** Every frame (inserted slots copy the previous key frame) noised to the sampler's first level, in VE space:
- *  x_ve = z + sigma_ve eps (the VE form of x_vp = alpha z + sigma eps). Solver memory starts at zero. */
+ *  x_ve = z + sigma_ve eps (the VE form of x_vp = alpha z + sigma eps). Solver memory starts at zero: the denoise
+ *  loop never reads it at the first step, so its store needs no initialising. */
 async function writeStartLatents(opts: {
   keys: LatentStore;
   x: LatentStore;
-  state: LatentStore | null;
   frames: ReturnType<typeof planFrames>;
   sampler: Sampler;
   seed: number;
 }): Promise<void> {
   const { keys, x, frames, sampler } = opts;
   const sigmaVe = sampler.sigmaVe(0);
+  const size = x.frameFloats;
   let cachedKey = -1;
   let z: Float32Array = new Float32Array(0);
+  // Two output buffers: one fills while the other is written to disk.
+  const outs = [new Float32Array(size), new Float32Array(size)];
+  let writing: Promise<void> = Promise.resolve();
   for (let f = 0; f < frames.total; f++) {
     const key = frames.sourceKeyForFill(f);
     if (key !== cachedKey) {
       z = await keys.readFrame(key);
       cachedKey = key;
     }
-    const eps = gaussianNoise(opts.seed, [NOISE_STREAM.start, f], z.length);
-    const out = new Float32Array(z.length);
-    for (let e = 0; e < out.length; e++) out[e] = z[e] + sigmaVe * eps[e];
-    await x.write(f, out);
-    if (opts.state) await opts.state.write(f, new Float32Array(out.length));
+    const out = outs[f & 1];
+    fillGaussianNoise(opts.seed, [NOISE_STREAM.start, f], out);
+    for (let e = 0; e < size; e++) out[e] = z[e] + sigmaVe * out[e];
+    await writing;
+    writing = x.write(f, out);
   }
+  await writing;
 }
 
 /** Shrinks until the chunk length drops (tile sizes do not matter to the denoiser). */

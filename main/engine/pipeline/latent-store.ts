@@ -60,6 +60,46 @@ export class LatentStore {
     return out;
   }
 
+  /**
+   * Frames [start, end) into `out` in the denoiser's channel-major layout: frame f, channel c lands at
+   * out[((c * frames + f - start + at) * h * w) ..], where `frames` is the length of out's frame axis. Reading each
+   * plane straight to its place spares a transpose (and a chunk-sized array) per read.
+   */
+  async readChannelMajor(start: number, end: number, out: Float32Array, frames: number, at = 0): Promise<void> {
+    this.checkRange(start, end);
+    const { channels } = this.shape;
+    const plane = this.frameFloats / channels;
+    if (out.length !== frames * this.frameFloats || at < 0 || at + end - start > frames) {
+      throw new Error(`Channel-major read of frames [${start}, ${end}) does not fit an array of ${frames} frames at ${at}.`);
+    }
+    const reads: Promise<void>[] = [];
+    for (let f = start; f < end; f++) {
+      for (let c = 0; c < channels; c++) {
+        const target = new Uint8Array(out.buffer, out.byteOffset + (c * frames + f - start + at) * plane * 4, plane * 4);
+        reads.push(this.readBytes(target, (f * channels + c) * plane * 4));
+      }
+    }
+    await Promise.all(reads);
+  }
+
+  /** Writes frames [start, start + count) from channel-major `data` (frame axis of length `frames`, from `at`). */
+  async writeChannelMajor(start: number, count: number, data: Float32Array, frames: number, at = 0): Promise<void> {
+    this.checkRange(start, start + count);
+    const { channels } = this.shape;
+    const plane = this.frameFloats / channels;
+    if (data.length !== frames * this.frameFloats || at < 0 || at + count > frames) {
+      throw new Error(`Channel-major write of ${count} frames does not fit an array of ${frames} frames at ${at}.`);
+    }
+    const writes: Promise<void>[] = [];
+    for (let j = 0; j < count; j++) {
+      for (let c = 0; c < channels; c++) {
+        const source = new Uint8Array(data.buffer, data.byteOffset + (c * frames + j + at) * plane * 4, plane * 4);
+        writes.push(this.writeBytes(source, ((start + j) * channels + c) * plane * 4));
+      }
+    }
+    await Promise.all(writes);
+  }
+
   async readFrame(frame: number): Promise<Float32Array> {
     return this.read(frame, frame + 1);
   }
@@ -75,6 +115,23 @@ export class LatentStore {
     let done = 0;
     while (done < bytes.length) {
       const { bytesWritten } = await this.handle.write(bytes, done, bytes.length - done, start * this.frameFloats * 4 + done);
+      done += bytesWritten;
+    }
+  }
+
+  private async readBytes(target: Uint8Array, position: number): Promise<void> {
+    let done = 0;
+    while (done < target.length) {
+      const { bytesRead } = await this.handle.read(target, done, target.length - done, position + done);
+      if (bytesRead === 0) throw new Error(`Latent store ${this.file} ended early at byte ${position + done}.`);
+      done += bytesRead;
+    }
+  }
+
+  private async writeBytes(source: Uint8Array, position: number): Promise<void> {
+    let done = 0;
+    while (done < source.length) {
+      const { bytesWritten } = await this.handle.write(source, done, source.length - done, position + done);
       done += bytesWritten;
     }
   }

@@ -1,29 +1,5 @@
-// The latent store and the sampler work frame-major ([F, C, h, w]: a frame range is one contiguous slice); the
-// denoiser takes channel-major video tensors ([1, C, F, h, w]). These convert between the two.
+// Small loops over planar tensors shared by the denoise loop and the VAE decode.
 
-/** [F, C, h, w] -> [C, F, h, w]. */
-export function framesToChannels(data: Float32Array, frames: number, channels: number, plane: number): Float32Array {
-  const out = new Float32Array(data.length);
-  for (let f = 0; f < frames; f++) {
-    for (let c = 0; c < channels; c++) {
-      out.set(data.subarray((f * channels + c) * plane, (f * channels + c + 1) * plane), (c * frames + f) * plane);
-    }
-  }
-  return out;
-}
-
-/** [C, F, h, w] -> [F, C, h, w]. */
-export function channelsToFrames(data: Float32Array, frames: number, channels: number, plane: number): Float32Array {
-  const out = new Float32Array(data.length);
-  for (let c = 0; c < channels; c++) {
-    for (let f = 0; f < frames; f++) {
-      out.set(data.subarray((c * frames + f) * plane, (c * frames + f + 1) * plane), (f * channels + c) * plane);
-    }
-  }
-  return out;
-}
-
-/** Copies the spatial window [y0, y0 + th) x [x0, x0 + tw) of every [h, w] plane of `data`. */
 export function cropPlanes(data: Float32Array, planes: number, h: number, w: number, y0: number, x0: number, th: number, tw: number): Float32Array {
   const out = new Float32Array(planes * th * tw);
   for (let p = 0; p < planes; p++) {
