@@ -15,6 +15,7 @@ const METHOD_NAMES = [
   'project.state',
   'project.setMarks',
   'media.import',
+  'media.cancelImport',
   'media.relink',
   'media.remove',
   'media.thumbnails',

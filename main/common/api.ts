@@ -23,6 +23,11 @@ function method<I extends z.ZodType, O extends z.ZodType>(input: I, output: O) {
 
 export const ImportErrorSchema = z.object({ path: z.string(), message: z.string() });
 
+export const ImportIdSchema = z
+  .string()
+  .min(1, 'The import id must not be empty.')
+  .max(100, 'The import id must be at most 100 characters.');
+
 export const DirEntrySchema = z.object({
   name: z.string(),
   path: z.string(),
@@ -123,9 +128,16 @@ export const Methods = {
 
   // Media
   'media.import': method(
-    z.object({ paths: z.array(z.string().min(1)).min(1) }),
+    z.object({
+      paths: z.array(z.string().min(1)).min(1),
+      /** Chosen by the client, so it can match 'media.importProgress' events and cancel this import. */
+      importId: ImportIdSchema.optional(),
+    }),
     z.object({ state: ProjectStateSchema, imported: z.array(MediaAssetSchema), errors: z.array(ImportErrorSchema) }),
   ),
+  /** Stops an import before its next file (and its running probe); that import then rejects with CANCELLED and
+   *  adds nothing. cancelled is false when no import with this id is queued or running (it has already ended). */
+  'media.cancelImport': method(z.object({ importId: ImportIdSchema }), z.object({ cancelled: z.boolean() })),
   'media.relink': method(z.object({ mediaId: id, path: z.string().min(1) }), ProjectStateSchema),
   'media.remove': method(z.object({ mediaId: id }), ProjectStateSchema),
   /** Filmstrip thumbnails: URLs (on the media protocol) of frames at the given source frames, generated on demand. */
@@ -214,6 +226,15 @@ export const Events = {
   /** Thumbnails for a media asset became available. */
   'media.thumbnailsReady': z.object({ mediaId: id }),
   'job.updated': JobSchema,
+  /** A running import's progress: at its start (done 0) and after each file. currentName is the file being
+   *  probed now (null once every file is done); etaSec is null until one file has been timed. */
+  'media.importProgress': z.object({
+    importId: ImportIdSchema,
+    done: z.number().int().nonnegative(),
+    total: z.number().int().positive(),
+    currentName: z.string().nullable(),
+    etaSec: z.number().nonnegative().nullable(),
+  }),
 } as const;
 export type EventName = keyof typeof Events;
 export type EventPayload<E extends EventName> = z.output<(typeof Events)[E]>;
@@ -230,6 +251,8 @@ export const ErrorCodeSchema = z.enum([
   /** A model pack is missing files, corrupt, or does not match its manifest. */
   'PACK_INVALID',
   'CONFLICT',
+  /** The operation was cancelled by the person; nothing was changed. */
+  'CANCELLED',
   'FORBIDDEN',
   'INTERNAL',
 ]);

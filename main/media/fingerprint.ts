@@ -10,10 +10,11 @@ export async function fingerprintFile(file: string): Promise<{ size: number; mti
   return { size, mtimeMs, fingerprint: await sampledContentHash(abs, size) };
 }
 
-/** Everything import needs to know about a file: stat, fingerprint and probe (MEDIA_UNREADABLE when unusable). */
-export async function inspectMedia(file: string, ffprobe: string): Promise<MediaFacts> {
+/** Everything import needs to know about a file: stat, fingerprint and probe (MEDIA_UNREADABLE when unusable).
+ *  Aborting `signal` stops the running ffprobe and rejects with its AbortError. */
+export async function inspectMedia(file: string, ffprobe: string, signal?: AbortSignal): Promise<MediaFacts> {
   const abs = path.resolve(file);
   const { size, mtimeMs, fingerprint } = await fingerprintFile(abs);
-  const probe = await readProbeData(abs, size, ffprobe);
+  const probe = await readProbeData(abs, size, ffprobe, signal);
   return { path: abs, size, mtimeMs, fingerprint, probe };
 }

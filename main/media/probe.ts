@@ -40,16 +40,17 @@ type FfprobeStream = {
 type FfprobeOutput = { streams?: FfprobeStream[]; format?: { format_name?: string; duration?: string } };
 
 /** Stat, probe and fingerprint of one media file; rejects with MEDIA_UNREADABLE for anything Upframe cannot use. */
-export async function probeMedia(file: string, ffprobe: string): Promise<MediaFacts> {
+export async function probeMedia(file: string, ffprobe: string, signal?: AbortSignal): Promise<MediaFacts> {
   const abs = path.resolve(file);
   const info = await statMedia(abs);
-  const probe = await readProbeData(abs, info.size, ffprobe);
+  const probe = await readProbeData(abs, info.size, ffprobe, signal);
   const fingerprint = await sampledContentHash(abs, info.size);
   return { path: abs, size: info.size, mtimeMs: info.mtimeMs, fingerprint, probe };
 }
 
-/** The ProbeData of a file already stat'ed (size given), with the same refusals as probeMedia. */
-export async function readProbeData(abs: string, size: number, ffprobe: string): Promise<ProbeData> {
+/** The ProbeData of a file already stat'ed (size given), with the same refusals as probeMedia. Aborting `signal`
+ *  stops the running ffprobe and rejects with its AbortError. */
+export async function readProbeData(abs: string, size: number, ffprobe: string, signal?: AbortSignal): Promise<ProbeData> {
   const name = path.basename(abs);
   if (size === 0) throw unreadable(`${name} is empty (0 bytes). Re-export or re-copy the file.`);
 
@@ -58,6 +59,7 @@ export async function readProbeData(abs: string, size: number, ffprobe: string):
   try {
     const { stdout } = await runTool(ffprobe, ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', input], {
       timeoutMs: PROBE_TIMEOUT_MS,
+      signal,
     });
     data = JSON.parse(stdout.toString('utf8')) as FfprobeOutput;
   } catch (err) {
@@ -91,9 +93,9 @@ export async function readProbeData(abs: string, size: number, ffprobe: string):
 
   const videoEndSec = firstFinite(video.duration) ?? parseClock(video.tags?.DURATION) ?? durationSec;
   const [firstFrame, packetTimes] = await Promise.all([
-    decodeFirstFrame(ffprobe, input, video.index, name),
-    samplePacketTimes(ffprobe, input, video.index, name),
-    checkEndIsPresent(ffprobe, input, video.index, name, videoEndSec),
+    decodeFirstFrame(ffprobe, input, video.index, name, signal),
+    samplePacketTimes(ffprobe, input, video.index, name, signal),
+    checkEndIsPresent(ffprobe, input, video.index, name, videoEndSec, signal),
   ]);
   if (!firstFrame) throw damaged(name, 'its first video frame cannot be decoded');
 
@@ -104,7 +106,7 @@ export async function readProbeData(abs: string, size: number, ffprobe: string):
   if (!fps) throw damaged(name, 'its video stream declares no frame rate');
 
   let frameCount = positiveInt(video.nb_frames);
-  if (frameCount === null) frameCount = await countPackets(ffprobe, input, video.index);
+  if (frameCount === null) frameCount = await countPackets(ffprobe, input, video.index, signal);
   if (frameCount === null) frameCount = Math.round((durationSec * fps.num) / fps.den);
 
   const rotation = rotationOf(video);
@@ -236,12 +238,12 @@ function isImageCodec(codec: string | undefined): boolean {
 // ---- Sampling ---------------------------------------------------------------------------------------------------
 
 /** Decodes the first frame of the video stream: a probe can succeed on a file whose pictures are unreadable. */
-async function decodeFirstFrame(ffprobe: string, input: string, streamIndex: number, name: string): Promise<boolean> {
+async function decodeFirstFrame(ffprobe: string, input: string, streamIndex: number, name: string, signal?: AbortSignal): Promise<boolean> {
   try {
     const { stdout } = await runTool(
       ffprobe,
       ['-v', 'error', '-select_streams', String(streamIndex), '-read_intervals', '%+#1', '-show_entries', 'frame=width,height', '-of', 'json', input],
-      { timeoutMs: PROBE_TIMEOUT_MS },
+      { timeoutMs: PROBE_TIMEOUT_MS, signal },
     );
     const frames = (JSON.parse(stdout.toString('utf8')) as { frames?: Array<{ width?: number }> }).frames ?? [];
     return frames.some((f) => (f.width ?? 0) > 0);
@@ -252,12 +254,12 @@ async function decodeFirstFrame(ffprobe: string, input: string, streamIndex: num
 }
 
 /** Presentation times of the first packets of the video stream, in display order. */
-async function samplePacketTimes(ffprobe: string, input: string, streamIndex: number, name: string): Promise<number[]> {
+async function samplePacketTimes(ffprobe: string, input: string, streamIndex: number, name: string, signal?: AbortSignal): Promise<number[]> {
   try {
     const { stdout } = await runTool(
       ffprobe,
       ['-v', 'error', '-select_streams', String(streamIndex), '-read_intervals', `%+#${VFR_SAMPLE_PACKETS}`, '-show_entries', 'packet=pts_time', '-of', 'json', input],
-      { timeoutMs: PROBE_TIMEOUT_MS },
+      { timeoutMs: PROBE_TIMEOUT_MS, signal },
     );
     const packets = (JSON.parse(stdout.toString('utf8')) as { packets?: Array<{ pts_time?: string }> }).packets ?? [];
     return packets
@@ -274,7 +276,14 @@ async function samplePacketTimes(ffprobe: string, input: string, streamIndex: nu
  * A file cut short (half-copied, export interrupted) often still probes, because its header is complete: read the
  * packets of its last second (demuxing only) and require them to reach the stream's declared end.
  */
-async function checkEndIsPresent(ffprobe: string, input: string, streamIndex: number, name: string, endSec: number): Promise<void> {
+async function checkEndIsPresent(
+  ffprobe: string,
+  input: string,
+  streamIndex: number,
+  name: string,
+  endSec: number,
+  signal?: AbortSignal,
+): Promise<void> {
   if (!(endSec > 0)) return; // No declared end to compare with (raw streams): reading all packets would prove nothing.
   const from = Math.max(0, endSec - 1);
   let times: number[];
@@ -283,7 +292,7 @@ async function checkEndIsPresent(ffprobe: string, input: string, streamIndex: nu
     const out = await runTool(
       ffprobe,
       ['-v', 'error', '-select_streams', String(streamIndex), '-read_intervals', `${from.toFixed(6)}%`, '-show_entries', 'packet=pts_time', '-of', 'json', input],
-      { timeoutMs: PROBE_TIMEOUT_MS },
+      { timeoutMs: PROBE_TIMEOUT_MS, signal },
     );
     stderr = out.stderr;
     const packets = (JSON.parse(out.stdout.toString('utf8')) as { packets?: Array<{ pts_time?: string }> }).packets ?? [];
@@ -300,11 +309,11 @@ async function checkEndIsPresent(ffprobe: string, input: string, streamIndex: nu
 }
 
 /** Exact frame count where the container has no nb_frames (Matroska/WebM): demuxes the stream, no decoding. */
-async function countPackets(ffprobe: string, input: string, streamIndex: number): Promise<number | null> {
+async function countPackets(ffprobe: string, input: string, streamIndex: number, signal?: AbortSignal): Promise<number | null> {
   const { stdout } = await runTool(
     ffprobe,
     ['-v', 'error', '-select_streams', String(streamIndex), '-count_packets', '-show_entries', 'stream=nb_read_packets', '-of', 'json', input],
-    { timeoutMs: COUNT_PACKETS_TIMEOUT_MS },
+    { timeoutMs: COUNT_PACKETS_TIMEOUT_MS, signal },
   );
   const streams = (JSON.parse(stdout.toString('utf8')) as { streams?: Array<{ nb_read_packets?: string }> }).streams ?? [];
   return positiveInt(streams[0]?.nb_read_packets);

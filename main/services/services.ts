@@ -1,5 +1,6 @@
 // The API's handlers over the project store and the media layer. One project is open at a time; every committed
 // change is announced with 'project.changed' so every connected client (window or browser tab) refetches.
+import { randomUUID } from 'node:crypto';
 import { existsSync, promises as fs, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,6 +15,7 @@ import { openProjectStore } from '../store/project-store';
 import { RecentProjects } from '../store/recent-projects';
 import type { NewMedia, ProjectStore } from '../store/types';
 import { listFolder } from './fs-list';
+import { ImportRegistry, estimateSecondsLeft, importCancelled } from './import-progress';
 import { relinkMismatch } from './media-match';
 import { mediaUrl, thumbnailUrl, type HostKind } from './media-urls';
 import { PackService, providerAvailability } from './packs';
@@ -65,6 +67,7 @@ export function createServices(opts: ServicesOptions): Services {
   const packs = new PackService({ userDataDir: opts.userDataDir, builtinDirs: opts.builtinPackDirs });
   const listeners = new Set<(event: AnyEvent) => void>();
   const queue = new SerialQueue();
+  const imports = new ImportRegistry();
 
   // ffmpeg missing is not fatal: the app starts, app.info says why, and only media calls fail. A failed lookup is
   // retried on the next media call, so installing ffmpeg while the app runs is enough.
@@ -277,44 +280,76 @@ export function createServices(opts: ServicesOptions): Services {
       return edit((s) => s.setMarks(markIn, markOut));
     },
 
-    'media.import': ({ paths }) =>
-      queue.run(async () => {
-        const s = requireStore();
-        const tools = requireFfmpeg();
-        const known = new Set(s.listMedia().map((m) => path.resolve(m.path)));
-        const good: MediaFacts[] = [];
-        const errors: { path: string; message: string }[] = [];
-        // In sequence: probing is CPU and disk bound, and the order of the good files is the order given.
-        for (const given of paths) {
-          const abs = path.resolve(given);
-          if (known.has(abs)) {
-            errors.push({ path: given, message: `${path.basename(abs)} is already in this project.` });
-            continue;
+    'media.import': ({ paths, importId: givenId }) => {
+      const importId = givenId ?? randomUUID();
+      let signal: AbortSignal;
+      try {
+        // Registered now, not when the queue reaches it, so an import still waiting can be cancelled too.
+        signal = imports.begin(importId);
+      } catch (err) {
+        return Promise.reject(err);
+      }
+      return queue
+        .run(async () => {
+          if (signal.aborted) throw importCancelled();
+          const s = requireStore();
+          const tools = requireFfmpeg();
+          const known = new Set(s.listMedia().map((m) => path.resolve(m.path)));
+          const good: MediaFacts[] = [];
+          const errors: { path: string; message: string }[] = [];
+          const startedAt = performance.now();
+          const progress = (done: number) =>
+            emit({
+              event: 'media.importProgress',
+              payload: {
+                importId,
+                done,
+                total: paths.length,
+                currentName: done < paths.length ? path.basename(paths[done]) : null,
+                etaSec: estimateSecondsLeft(done, paths.length, performance.now() - startedAt),
+              },
+            });
+          progress(0);
+          // In sequence: probing is CPU and disk bound, and the order of the good files is the order given.
+          for (const [index, given] of paths.entries()) {
+            if (signal.aborted) throw importCancelled();
+            const abs = path.resolve(given);
+            if (known.has(abs)) {
+              errors.push({ path: given, message: `${path.basename(abs)} is already in this project.` });
+            } else {
+              try {
+                const facts = await inspectMedia(abs, tools.ffprobe, signal);
+                known.add(abs);
+                good.push(facts);
+              } catch (err) {
+                // A cancel kills the running ffprobe, which fails the probe: that is the cancel, not a bad file.
+                if (signal.aborted) throw importCancelled();
+                if (!(err instanceof ApiError)) throw err;
+                errors.push({ path: given, message: err.message });
+              }
+            }
+            progress(index + 1);
           }
-          try {
-            const facts = await inspectMedia(abs, tools.ffprobe);
-            known.add(abs);
-            good.push(facts);
-          } catch (err) {
-            if (!(err instanceof ApiError)) throw err;
-            errors.push({ path: given, message: err.message });
-          }
-        }
-        if (store !== s) throw new ApiError('NO_PROJECT', 'The project was closed during the import: nothing was imported.');
-        if (good.length === 0) return { state: s.state(), imported: [], errors };
-        const imported = s.transaction('import media', () => {
-          const firstMedia = s.listMedia().length === 0 && s.listClips().length === 0;
-          const added = s.addMedia(good.map(toNewMedia));
-          if (firstMedia) {
-            // The first clip of an empty project decides its frame rate and size, as editors usually do.
-            const probe = good[0].probe;
-            s.setFps(probe.fps);
-            s.setSize(probe.displayWidth, probe.displayHeight);
-          }
-          return added;
-        });
-        return { state: announce(), imported, errors };
-      }),
+          if (signal.aborted) throw importCancelled();
+          if (store !== s) throw new ApiError('NO_PROJECT', 'The project was closed during the import: nothing was imported.');
+          if (good.length === 0) return { state: s.state(), imported: [], errors };
+          const imported = s.transaction('import media', () => {
+            const firstMedia = s.listMedia().length === 0 && s.listClips().length === 0;
+            const added = s.addMedia(good.map(toNewMedia));
+            if (firstMedia) {
+              // The first clip of an empty project decides its frame rate and size, as editors usually do.
+              const probe = good[0].probe;
+              s.setFps(probe.fps);
+              s.setSize(probe.displayWidth, probe.displayHeight);
+            }
+            return added;
+          });
+          return { state: announce(), imported, errors };
+        })
+        .finally(() => imports.end(importId));
+    },
+    // Not queued: it must reach an import that holds the queue.
+    'media.cancelImport': async ({ importId }) => ({ cancelled: imports.cancel(importId) }),
     'media.relink': ({ mediaId, path: file }) =>
       queue.run(async () => {
         const s = requireStore();
@@ -446,11 +481,14 @@ export function createServices(opts: ServicesOptions): Services {
       const file = path.resolve(thumbnailDir, relPath);
       return isInside(thumbnailDir, file) ? file : null;
     },
-    close: () =>
-      queue.run(async () => {
+    close: () => {
+      // Imports still queued or running would only delay the close: they add nothing once cancelled.
+      imports.cancelAll();
+      return queue.run(async () => {
         closeStore();
         listeners.clear();
-      }),
+      });
+    },
   };
 }
 

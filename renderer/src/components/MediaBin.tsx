@@ -7,6 +7,7 @@ import { formatDuration, formatFps, mediaDurationInFrames } from '../lib/frames'
 import { useStore } from '../lib/store';
 import { importPaths, importStore, openImportBrowser, openRelinkBrowser } from '../state/importer';
 import { useEdit, useThumbnails } from '../state/server';
+import { ImportProgressRows } from './ImportProgressRows';
 import { showError, showInfo } from '../state/toasts';
 
 export const MEDIA_DRAG_TYPE = 'application/x-upframe-media';
@@ -43,11 +44,13 @@ export async function startImport(): Promise<void> {
 
 export function MediaBin({ media, fps }: { media: MediaAsset[]; fps: Rational }) {
   const errors = useStore(importStore, (s) => s.errors);
+  const progressEvents = useStore(importStore, (s) => s.progressEvents);
   const [dropping, setDropping] = useState(false);
   return (
     <section
       className={`panel media-bin ${dropping ? 'dropping' : ''}`}
       data-testid="media-bin"
+      data-import-progress-events={progressEvents}
       onDragOver={(e) => {
         if (e.dataTransfer.types.includes('Files')) {
           e.preventDefault();
@@ -68,6 +71,7 @@ export function MediaBin({ media, fps }: { media: MediaAsset[]; fps: Rational })
           Import…
         </button>
       </header>
+      <ImportProgressRows />
       {errors.length > 0 && (
         <div className="import-errors" role="alert" data-testid="import-errors">
           <div className="import-errors-head">

@@ -11,11 +11,13 @@ export function MediaDialogs() {
   const importMedia = useImportMedia();
   const relink = useEdit('media.relink', 'Relink');
 
-  const runImport = importMedia.mutate;
+  // mutateAsync, not mutate with callbacks: mutate's callbacks fire only for the latest call, and two imports can
+  // overlap (the second waits in the services' queue), each with its own result.
+  const runImport = importMedia.mutateAsync;
   useEffect(() => {
     registerImportRunner((paths) =>
-      runImport(paths, {
-        onSuccess: (result) => {
+      runImport(paths).then(
+        (result) => {
           // Each bad file gets its own message, in the bin and as a toast.
           importStore.set({ errors: result.errors });
           for (const err of result.errors) showError(err.message, `Could not import ${err.path.split(/[\\/]/).pop()}`);
@@ -23,7 +25,9 @@ export function MediaDialogs() {
             showInfo(`Imported ${result.imported.length} clip${result.imported.length > 1 ? 's' : ''}.`);
           }
         },
-      }),
+        // A failed or cancelled import is already shown by the mutation cache's error handler.
+        () => undefined,
+      ),
     );
     return () => registerImportRunner(null);
   }, [runImport]);

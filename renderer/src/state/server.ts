@@ -5,7 +5,8 @@ import { useEffect } from 'react';
 import type { MethodInput, MethodName, MethodOutput } from '../../../main/common/api';
 import type { ProjectState } from '../../../main/common/model';
 import { getApi } from '../api/client';
-import { showError } from './toasts';
+import { addImportRun, applyImportProgress, endImportRun, newImportId } from './importer';
+import { errorMessage, showError, showInfo } from './toasts';
 
 export const projectKey = ['project'] as const;
 export const historyKey = ['history'] as const;
@@ -33,6 +34,11 @@ export function createQueryClient(): QueryClient {
     }),
     mutationCache: new MutationCache({
       onError: (err, _vars, _ctx, mutation) => {
+        // A cancel the person asked for is news, not a failure.
+        if (errorCode(err) === 'CANCELLED') {
+          showInfo(errorMessage(err));
+          return;
+        }
         const label = mutation.options.meta?.label;
         showError(err, typeof label === 'string' ? `${label} failed` : undefined);
       },
@@ -106,6 +112,8 @@ export function useHostEvents(): void {
           void client.invalidateQueries({ queryKey: historyKey });
         } else if (e.event === 'media.thumbnailsReady') {
           void client.invalidateQueries({ queryKey: ['thumbnails', e.payload.mediaId] });
+        } else if (e.event === 'media.importProgress') {
+          applyImportProgress(e.payload);
         }
       }),
     [client],
@@ -228,11 +236,20 @@ export function useCloseProject() {
   });
 }
 
+/** Imports files; the import is listed in the importer store (for its progress row and cancel) while it runs. */
 export function useImportMedia() {
   const client = useQueryClient();
   return useMutation({
     meta: { label: 'Import' },
-    mutationFn: (paths: string[]) => call('media.import', { paths }),
+    mutationFn: async (paths: string[]) => {
+      const importId = newImportId();
+      addImportRun(importId, paths);
+      try {
+        return await call('media.import', { paths, importId });
+      } finally {
+        endImportRun(importId);
+      }
+    },
     onSuccess: (result) => acceptState(client, result.state),
     onSettled: () => invalidateProject(client),
   });
