@@ -2,10 +2,10 @@
 // all made through the store's own edit code inside one transaction, so the result is a real project whose
 // history undoes and redoes like any other.
 import fs from 'node:fs';
+import { durationInFrames } from '../main/common/frame-time';
 import type { ProbeData } from '../main/common/model';
 import { defaultClipSettings } from '../main/common/settings';
 import { SqliteProjectStore } from '../main/store/project-store';
-import { mediaLengthFrames } from '../main/store/validate';
 
 const TRACKS = 3;
 const CLIP_FRAMES = 24;
@@ -22,7 +22,7 @@ export function makeBigProject(file: string, opts: { clips: number; history: num
       const [media] = store.addMedia([
         { path: opts.mediaPath, size: stat?.size ?? 0, mtimeMs: stat?.mtimeMs ?? 0, fingerprint: 'benchmark', probe: opts.probe },
       ]);
-      const length = Math.min(CLIP_FRAMES, mediaLengthFrames(opts.probe, opts.probe.fps));
+      const length = Math.min(CLIP_FRAMES, durationInFrames(opts.probe.durationSec, opts.probe.fps));
       if (length < 1) throw new Error(`The benchmark media ${opts.mediaPath} is too short to make clips from.`);
       const tracks = [store.listTracks()[0], ...Array.from({ length: TRACKS - 1 }, () => store.addTrack())];
       const clipIds: number[] = [];

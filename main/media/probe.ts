@@ -19,7 +19,8 @@ const VFR_SAMPLE_PACKETS = 120;
 /** How far short of its declared end a video stream's last packet may start (covers long final frames). */
 const TRUNCATION_TOLERANCE_SEC = 0.5;
 
-type FfprobeStream = {
+/** The fields of ffprobe's JSON (-show_streams -show_format) that Upframe reads. */
+export type FfprobeStream = {
   index: number;
   codec_type?: string;
   codec_name?: string;
@@ -37,7 +38,7 @@ type FfprobeStream = {
   tags?: Record<string, string>;
   side_data_list?: Array<{ side_data_type?: string; rotation?: number }>;
 };
-type FfprobeOutput = { streams?: FfprobeStream[]; format?: { format_name?: string; duration?: string } };
+export type FfprobeOutput = { streams?: FfprobeStream[]; format?: { format_name?: string; duration?: string } };
 
 /** Stat, probe and fingerprint of one media file; rejects with MEDIA_UNREADABLE for anything Upframe cannot use. */
 export async function probeMedia(file: string, ffprobe: string, signal?: AbortSignal): Promise<MediaFacts> {

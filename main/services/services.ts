@@ -8,7 +8,7 @@ import { ApiError, type AnyEvent, type MethodName, type MethodOutput, type Metho
 import type { MediaAsset, ProjectState } from '../common/model';
 import { describeFfmpeg, locateFfmpeg } from '../media/ffmpeg-locate';
 import { inspectMedia } from '../media/fingerprint';
-import { durationInFrames, frameToSeconds } from '../media/frame-time';
+import { durationInFrames, frameToSeconds } from '../common/frame-time';
 import { ThumbnailCache } from '../media/thumbnails';
 import type { FfmpegPaths, MediaFacts } from '../media/types';
 import { openProjectStore } from '../store/project-store';

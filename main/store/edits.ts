@@ -2,12 +2,13 @@
 // whole edit becomes one history entry. Overlaps follow an overwrite edit: the clip being placed wins, and
 // whatever it lands on is trimmed, split or removed.
 import { ApiError } from '../common/api';
+import { durationInFrames } from '../common/frame-time';
 import type { Rational } from '../common/model';
 import { ClipSettingsSchema, defaultClipSettings, type ClipSettings } from '../common/settings';
 import { describeZodError } from './errors';
 import type { ChangeRecorder } from './history';
 import { clipEnd, type ClipRow, type ProjectQueries, type TrackRow } from './queries';
-import { mediaLengthFrames, requireFrame, requireIdList, requireInteger } from './validate';
+import { requireFrame, requireIdList, requireInteger } from './validate';
 
 export type EditContext = { q: ProjectQueries; rec: ChangeRecorder; fps: Rational };
 export type Edit<T> = { label: string; result: T };
@@ -143,7 +144,7 @@ function requireSourceRange(ctx: EditContext, mediaId: number, sourceInValue: un
   }
   const media = ctx.q.getMedia.get(mediaId);
   if (!media) throw new ApiError('NOT_FOUND', `No media with id ${mediaId} in this project.`);
-  const length = mediaLengthFrames(JSON.parse(media.probe) as { durationSec: number }, ctx.fps);
+  const length = durationInFrames((JSON.parse(media.probe) as { durationSec: number }).durationSec, ctx.fps);
   if (sourceOut > length) {
     throw new ApiError('BAD_REQUEST', `sourceOut (${sourceOut}) is past the end of the media, which is ${length} frames long at the project frame rate.`);
   }

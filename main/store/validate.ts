@@ -1,6 +1,6 @@
 // Input checks shared by the store's methods. Each failure names the field so the caller knows what to fix.
 import { ApiError } from '../common/api';
-import type { ProbeData, Rational } from '../common/model';
+import type { Rational } from '../common/model';
 
 export function requireInteger(field: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isInteger(value)) {
@@ -39,12 +39,6 @@ export function requireRational(field: string, value: unknown): Rational {
 export function requireText(field: string, value: unknown): string {
   if (typeof value !== 'string' || value.trim() === '') throw new ApiError('BAD_REQUEST', `${field} must not be empty.`);
   return value;
-}
-
-/** Length of a media file in project frames: every frame it can supply, counting a partial last frame. */
-export function mediaLengthFrames(probe: Pick<ProbeData, 'durationSec'>, fps: Rational): number {
-  // The epsilon keeps 2.002 s at 30000/1001 from becoming 61 frames through floating-point error.
-  return Math.max(0, Math.ceil((probe.durationSec * fps.num) / fps.den - 1e-6));
 }
 
 function describe(value: unknown): string {

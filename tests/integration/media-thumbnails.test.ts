@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { frameToSeconds } from '../../main/media/frame-time';
+import { frameToSeconds } from '../../main/common/frame-time';
 import { fingerprintFile } from '../../main/media/fingerprint';
 import { probeMedia } from '../../main/media/probe';
 import { ThumbnailCache } from '../../main/media/thumbnails';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { durationInFrames, frameToSeconds, secondsToFrame } from '../../main/media/frame-time';
+import { durationInFrames, frameToSeconds, secondsToFrame } from '../../main/common/frame-time';
 
 const ntsc = { num: 30000, den: 1001 };
 const film = { num: 24, den: 1 };

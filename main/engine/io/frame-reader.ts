@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { rotationOf, type FfprobeOutput } from '../../media/probe';
 import type { RgbFrame } from '../types';
 import { StderrTail } from './stderr-tail';
 
@@ -43,19 +44,20 @@ export async function probeVideo(ffprobe: string, file: string): Promise<VideoPr
     const stderr = (error as { stderr?: string }).stderr?.trim();
     throw new Error(`Cannot read ${file}: ${stderr || (error as Error).message}. Check that the file exists and is a video.`);
   }
-  const info = JSON.parse(stdout) as { streams?: any[]; format?: { duration?: string } };
+  const info = JSON.parse(stdout) as FfprobeOutput;
   const streams = info.streams ?? [];
   const video = streams.find((s) => s.codec_type === 'video' && !s.disposition?.attached_pic);
   if (!video) throw new Error(`${file} has no video stream: choose a video file.`);
   const rate = parseRate(video.avg_frame_rate) ?? parseRate(video.r_frame_rate);
   if (!rate) throw new Error(`${file}: the video stream has no usable frame rate.`);
-  const rotation = streamRotation(video);
-  const quarterTurn = Math.abs(rotation) % 180 === 90;
+  const { width, height } = video;
+  if (!width || !height) throw new Error(`${file}: the video stream has no frame size; re-encode it (ffmpeg -i in out.mp4) and retry.`);
+  const quarterTurn = rotationOf(video) % 180 === 90;
   const durationSec = Number(video.duration ?? info.format?.duration ?? NaN);
   if (!(durationSec > 0)) throw new Error(`${file}: the video's duration is unknown; remux it (ffmpeg -i in -c copy out.mkv) and retry.`);
   return {
-    width: quarterTurn ? video.height : video.width,
-    height: quarterTurn ? video.width : video.height,
+    width: quarterTurn ? height : width,
+    height: quarterTurn ? width : height,
     fps: rate.value,
     fpsText: rate.text,
     durationSec,
@@ -68,13 +70,6 @@ function parseRate(text: unknown): { value: number; text: string } | null {
   const [num, den = '1'] = text.split('/');
   const value = Number(num) / Number(den);
   return Number.isFinite(value) && value > 0 ? { value, text } : null;
-}
-
-function streamRotation(video: any): number {
-  const fromMatrix = (video.side_data_list ?? []).find((d: any) => typeof d.rotation === 'number')?.rotation;
-  if (typeof fromMatrix === 'number') return Math.round(fromMatrix);
-  const tag = Number(video.tags?.rotate ?? 0);
-  return Number.isFinite(tag) ? Math.round(tag) : 0;
 }
 
 export async function openFrameReader(opts: {

@@ -1,7 +1,6 @@
 // Frame arithmetic at the project frame rate. Timeline positions are integer frames; times are derived from them.
+import { durationInFrames, frameToSeconds } from '../../../main/common/frame-time';
 import type { MediaAsset, Rational } from '../../../main/common/model';
-
-const EPSILON = 1e-6;
 
 export function fpsValue(fps: Rational): number {
   return fps.num / fps.den;
@@ -9,16 +8,12 @@ export function fpsValue(fps: Rational): number {
 
 /** Seconds of the frame's centre: seeking there lands on the frame itself, never on its neighbour's edge. */
 export function frameCentreSeconds(frame: number, fps: Rational): number {
-  return ((frame + 0.5) * fps.den) / fps.num;
+  return frameToSeconds(frame + 0.5, fps);
 }
 
-export function secondsToFrame(sec: number, fps: Rational): number {
-  return Math.floor((sec * fps.num) / fps.den + EPSILON);
-}
-
-/** The media's length in project frames (ceil with epsilon, as the store counts it): the limit for sourceOut. */
+/** The media's length in project frames, as the store counts it (the limit for sourceOut); at least 1 to draw. */
 export function mediaDurationInFrames(media: MediaAsset, fps: Rational): number {
-  return Math.max(1, Math.ceil((media.probe.durationSec * fps.num) / fps.den - EPSILON));
+  return Math.max(1, durationInFrames(media.probe.durationSec, fps));
 }
 
 /** HH:MM:SS:FF, non-drop-frame, counting frames at the nominal (rounded) rate. */

@@ -1,5 +1,6 @@
-// Conversions between frame indices and seconds at a rational frame rate.
-import type { Rational } from '../common/model';
+// Conversions between frame indices and seconds at a rational frame rate. Pure: the store, the services and the
+// renderer all count frames with these, so a media file has the same length in frames everywhere.
+import type { Rational } from './model';
 
 /**
  * Tolerance, in frames, for times that went through rounding (ffprobe prints microseconds, containers store
