@@ -2,6 +2,7 @@
 // trim one, split the other, undo/redo from the keyboard, reload: the timeline and the stored state match.
 import { expect, test, type Page } from '@playwright/test';
 import path from 'node:path';
+import { expectPlayhead, pxPerFrame, watchErrors } from '../helpers/editor-page';
 import { callApi, startHostProcess, type HostProcess } from '../helpers/host';
 import { makeTempDir, makeTestVideo } from '../helpers/media-fixtures';
 
@@ -38,22 +39,6 @@ async function apiClips(host: HostProcess): Promise<UiClip[]> {
       trackId: c.trackId,
     }))
     .sort((a, b) => a.id - b.id);
-}
-
-async function expectPlayhead(page: Page, frame: number): Promise<void> {
-  await expect(page.getByTestId('playhead')).toHaveAttribute('data-frame', String(frame));
-  await expect(page.getByTestId('frame-number')).toHaveText(`frame ${frame}`);
-}
-
-async function pxPerFrame(page: Page): Promise<number> {
-  return Number(await page.getByTestId('timeline').getAttribute('data-px-per-frame'));
-}
-
-/** Collects uncaught page errors, so a spec can assert that none happened. */
-function watchErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
-  return errors;
 }
 
 let host: HostProcess;

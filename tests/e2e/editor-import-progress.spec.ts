@@ -3,6 +3,7 @@
 import { expect, test, type Page } from '@playwright/test';
 import { copyFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { watchErrors } from '../helpers/editor-page';
 import { callApi, startHostProcess, type HostProcess } from '../helpers/host';
 import { makeTempDir, makeTestVideo } from '../helpers/media-fixtures';
 
@@ -36,12 +37,6 @@ test.afterAll(async () => {
   userData?.cleanup();
   mediaDir?.cleanup();
 });
-
-function watchErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
-  return errors;
-}
 
 /** Opens the built-in browser in `dir`, selects every video file there and confirms. */
 async function importFolder(page: Page, dir: string, count: number): Promise<void> {

@@ -2,27 +2,12 @@
 // the right source frame (its currentTime within half a frame of the playhead's frame centre).
 import { expect, test, type Page } from '@playwright/test';
 import path from 'node:path';
+import { expectPlayhead, pxPerFrame, watchErrors } from '../helpers/editor-page';
 import { callApi, startHostProcess, type HostProcess } from '../helpers/host';
 import { makeTempDir, makeTestVideo } from '../helpers/media-fixtures';
 
 async function playheadFrame(page: Page): Promise<number> {
   return Number(await page.getByTestId('playhead').getAttribute('data-frame'));
-}
-
-async function expectPlayhead(page: Page, frame: number): Promise<void> {
-  await expect(page.getByTestId('playhead')).toHaveAttribute('data-frame', String(frame));
-  await expect(page.getByTestId('frame-number')).toHaveText(`frame ${frame}`);
-}
-
-async function pxPerFrame(page: Page): Promise<number> {
-  return Number(await page.getByTestId('timeline').getAttribute('data-px-per-frame'));
-}
-
-/** Collects uncaught page errors, so a spec can assert that none happened. */
-function watchErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
-  return errors;
 }
 
 const FPS = 24;
@@ -161,6 +146,8 @@ test('keyboard moves the playhead, sets marks, zooms, and the viewer follows fra
   await page.keyboard.press(' ');
   await expect.poll(() => playheadFrame(page)).toBeGreaterThan(5);
   await page.keyboard.press(' ');
+  // Read the stopped playhead only once the pause has rendered: a frame set just before it may not be drawn yet.
+  await expect(page.getByTestId('shuttle-speed')).toHaveText('');
   const stoppedAt = await playheadFrame(page);
   await page.waitForTimeout(300);
   expect(await playheadFrame(page)).toBe(stoppedAt);

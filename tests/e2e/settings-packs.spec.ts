@@ -5,6 +5,7 @@ import { expect, test } from '@playwright/test';
 import fs from 'node:fs';
 import path from 'node:path';
 import { builtinPackDir } from '../../main/engine/pack/builtin';
+import { watchErrors } from '../helpers/editor-page';
 import { callApi, startHostProcess, type HostProcess } from '../helpers/host';
 import { makeTempDir } from '../helpers/media-fixtures';
 
@@ -34,8 +35,7 @@ test.afterAll(async () => {
 });
 
 test('settings list the test packs as test packs, import and remove a pack, and keep CPU threads across a reload', async ({ page }) => {
-  const pageErrors: string[] = [];
-  page.on('pageerror', (err) => pageErrors.push(err.message));
+  const pageErrors = watchErrors(page);
   await page.goto(host.url);
   await expect(page.getByTestId('editor')).toBeVisible();
 

@@ -3,36 +3,19 @@
 // exactly as it was, and the abort signal reaches ffprobe.
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AnyEvent, CallResult, EventPayload, MethodInput, MethodName, MethodOutput } from '../../main/common/api';
+import type { AnyEvent, EventPayload, MethodOutput } from '../../main/common/api';
 import { inspectMedia } from '../../main/media/fingerprint';
 import { dispatch } from '../../main/services/dispatch';
 import { estimateSecondsLeft } from '../../main/services/import-progress';
 import { createServices, type Services } from '../../main/services/services';
 import { FFPROBE, makeTempDir, makeTestVideo } from '../helpers/media-fixtures';
+import { call, rowCounts } from '../helpers/services';
 
 type Progress = EventPayload<'media.importProgress'>;
 
 const tmp = makeTempDir('upframe-import-progress-');
 const CANCELLED = 'Import cancelled: nothing was imported.';
-
-async function call<M extends MethodName>(services: Services, method: M, input: MethodInput<M>): Promise<MethodOutput<M>> {
-  const result = (await dispatch(services, method, input)) as CallResult<M>;
-  if (!result.ok) throw new Error(`${method}: ${result.error.code}: ${result.error.message}`);
-  return result.value;
-}
-
-/** Row counts of every table, through a separate read-only connection: what is really in the file. */
-function rowCounts(projectFile: string): Record<string, number> {
-  const db = new Database(projectFile, { readonly: true, fileMustExist: true });
-  try {
-    const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all() as { name: string }[];
-    return Object.fromEntries(tables.map(({ name }) => [name, (db.prepare(`SELECT COUNT(*) AS n FROM "${name}"`).get() as { n: number }).n]));
-  } finally {
-    db.close();
-  }
-}
 
 function progressOf(events: AnyEvent[], importId: string): Progress[] {
   return events.flatMap((e) => (e.event === 'media.importProgress' && e.payload.importId === importId ? [e.payload] : []));

@@ -2,41 +2,17 @@
 // offline detection when a file moves or changes, relink, and the dispatcher's error mapping.
 import { copyFileSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AnyEvent, CallResult, MethodInput, MethodName, MethodOutput } from '../../main/common/api';
-import { dispatch } from '../../main/services/dispatch';
+import type { AnyEvent, MethodName } from '../../main/common/api';
 import { createServices, type Services } from '../../main/services/services';
 import { makeAudioOnly, makeTempDir, makeTestVideo } from '../helpers/media-fixtures';
+import { call, callError, rowCounts } from '../helpers/services';
 
 const tmp = makeTempDir('upframe-services-');
 const logs: string[] = [];
 
 function newServices(opts: { mediaWatchMs?: number } = {}): Services {
   return createServices({ userDataDir: path.join(tmp.dir, 'user-data'), host: 'web', log: (m) => logs.push(m), mediaWatchMs: opts.mediaWatchMs ?? 0 });
-}
-
-async function call<M extends MethodName>(services: Services, method: M, input: MethodInput<M>): Promise<MethodOutput<M>> {
-  const result = (await dispatch(services, method, input)) as CallResult<M>;
-  if (!result.ok) throw new Error(`${method}: ${result.error.code}: ${result.error.message}`);
-  return result.value;
-}
-
-async function callError(services: Services, method: MethodName, input: unknown) {
-  const result = await dispatch(services, method, input);
-  if (result.ok) throw new Error(`${method} was expected to fail but succeeded`);
-  return result.error;
-}
-
-/** Row count of every table of the project file, read through a separate read-only connection. */
-function rowCounts(projectFile: string): Record<string, number> {
-  const db = new Database(projectFile, { readonly: true, fileMustExist: true });
-  try {
-    const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all() as { name: string }[];
-    return Object.fromEntries(tables.map(({ name }) => [name, (db.prepare(`SELECT COUNT(*) AS n FROM "${name}"`).get() as { n: number }).n]));
-  } finally {
-    db.close();
-  }
 }
 
 let media: { good: string; good30: string; zero: string; truncated: string; text: string; audio: string };

@@ -4,12 +4,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { CallResult, MethodInput, MethodName, MethodOutput } from '../../main/common/api';
 import { maxThreads } from '../../main/engine/execution';
 import { builtinPackDir } from '../../main/engine/pack/builtin';
-import { dispatch } from '../../main/services/dispatch';
 import { createServices, type Services } from '../../main/services/services';
 import { makeTempDir } from '../helpers/media-fixtures';
+import { call, callError } from '../helpers/services';
 
 const tmp = makeTempDir('upframe-services-packs-');
 afterAll(() => tmp.cleanup());
@@ -19,18 +18,6 @@ let serial = 0;
 
 function newServices(userDataDir = path.join(tmp.dir, `user-${++serial}`)): { services: Services; userDataDir: string } {
   return { services: createServices({ userDataDir, host: 'web', log: (m) => logs.push(m), mediaWatchMs: 0 }), userDataDir };
-}
-
-async function call<M extends MethodName>(services: Services, method: M, input: MethodInput<M>): Promise<MethodOutput<M>> {
-  const result = (await dispatch(services, method, input)) as CallResult<M>;
-  if (!result.ok) throw new Error(`${method}: ${result.error.code}: ${result.error.message}`);
-  return result.value;
-}
-
-async function callError(services: Services, method: MethodName, input: unknown) {
-  const result = await dispatch(services, method, input);
-  if (result.ok) throw new Error(`${method} was expected to fail but succeeded`);
-  return result.error;
 }
 
 /** A copy of the analytic test pack under another name (the manifest's own fields change no listed file). */

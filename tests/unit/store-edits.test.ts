@@ -1,22 +1,14 @@
 import path from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ApiError } from '../../main/common/api';
-import type { ProbeData } from '../../main/common/model';
 import { defaultClipSettings } from '../../main/common/settings';
 import { openProjectStore } from '../../main/store/project-store';
 import type { ProjectStore } from '../../main/store/types';
 import { makeTempDir } from '../helpers/media-fixtures';
+import { expectApiError, fakeProbe } from '../helpers/store-fixtures';
 
 const temp = makeTempDir('upframe-store-edits-');
 afterAll(temp.cleanup);
-
-function probe(durationSec: number): ProbeData {
-  return {
-    container: 'mov,mp4', durationSec, videoCodec: 'h264', fps: { num: 24, den: 1 }, variableFrameRate: false,
-    frameCount: Math.round(durationSec * 24), width: 160, height: 120, rotation: 0, displayWidth: 160, displayHeight: 120,
-    pixelFormat: 'yuv420p', bitDepth: 8, audio: [],
-  };
-}
 
 let store: ProjectStore;
 let mediaId: number;
@@ -26,7 +18,7 @@ let n = 0;
 beforeEach(() => {
   store = openProjectStore(path.join(temp.dir, `edits-${++n}.upframe`), { create: { name: 'Edits', fps: { num: 24, den: 1 } } });
   // 10 s at 24 fps: 240 frames of source.
-  mediaId = store.addMedia([{ path: '/media/long.mp4', size: 1000, mtimeMs: 1, fingerprint: 'a', probe: probe(10) }])[0].id;
+  mediaId = store.addMedia([{ path: '/media/long.mp4', size: 1000, mtimeMs: 1, fingerprint: 'a', probe: fakeProbe(10) }])[0].id;
   trackId = store.listTracks()[0].id;
 });
 afterEach(() => store.close());
@@ -37,17 +29,10 @@ const add = (start: number, sourceIn: number, sourceOut: number, track = trackId
 const layout = (track = trackId) =>
   store.listClips().filter((c) => c.trackId === track).sort((a, b) => a.start - b.start).map((c) => [c.start, c.sourceIn, c.sourceOut]);
 
+/** The call is refused with this ApiError and changes nothing. */
 function expectRejected(run: () => unknown, code: string, message: RegExp): void {
   const before = store.state();
-  let thrown: unknown;
-  try {
-    run();
-  } catch (error) {
-    thrown = error;
-  }
-  expect(thrown).toBeInstanceOf(ApiError);
-  expect((thrown as ApiError).code).toBe(code);
-  expect((thrown as ApiError).message).toMatch(message);
+  expectApiError(run, code, message);
   expect(store.state()).toEqual(before);
 }
 
@@ -108,7 +93,7 @@ describe('addClip', () => {
   });
 
   it('measures media length in project frames, rounding a partial last frame up', () => {
-    const short = store.addMedia([{ path: '/media/odd.mp4', size: 1, mtimeMs: 1, fingerprint: 'b', probe: probe(1.01) }])[0];
+    const short = store.addMedia([{ path: '/media/odd.mp4', size: 1, mtimeMs: 1, fingerprint: 'b', probe: fakeProbe(1.01) }])[0];
     // 1.01 s at 24 fps = 24.24 frames: 25 usable frames.
     store.addClip({ mediaId: short.id, trackId, start: 0, sourceIn: 0, sourceOut: 25 });
     expectRejected(() => store.addClip({ mediaId: short.id, trackId, start: 0, sourceIn: 0, sourceOut: 26 }), 'BAD_REQUEST', /25 frames/);
@@ -307,7 +292,7 @@ describe('media, project settings and jobs', () => {
     expectRejected(() => store.removeMedia(mediaId), 'CONFLICT', /long\.mp4 is used by 1 clip on the timeline/);
     store.setMediaOffline(mediaId, true);
     expect(store.getMedia(mediaId)!.offline).toBe(true);
-    const relinked = store.relinkMedia(mediaId, { path: '/moved/long.mp4', size: 2000, mtimeMs: 2, fingerprint: 'c', probe: probe(10) });
+    const relinked = store.relinkMedia(mediaId, { path: '/moved/long.mp4', size: 2000, mtimeMs: 2, fingerprint: 'c', probe: fakeProbe(10) });
     expect(relinked).toMatchObject({ path: '/moved/long.mp4', name: 'long.mp4', offline: false, size: 2000 });
     store.deleteClips([clip.id], false);
     store.removeMedia(mediaId);
@@ -315,7 +300,7 @@ describe('media, project settings and jobs', () => {
     expect(store.listHistory(10).total).toBe(entries + 2);
     expectRejected(() => store.removeMedia(mediaId), 'NOT_FOUND', /media with id/);
     expectRejected(
-      () => store.addMedia([{ path: '/x.mp4', size: 1, mtimeMs: 1, fingerprint: 'x', probe: { ...probe(1), width: 0 } }]),
+      () => store.addMedia([{ path: '/x.mp4', size: 1, mtimeMs: 1, fingerprint: 'x', probe: { ...fakeProbe(1), width: 0 } }]),
       'BAD_REQUEST',
       /media\[0\]\.probe\.width/,
     );

@@ -5,10 +5,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ApiError } from '../../main/common/api';
-import type { Clip, ProbeData, ProjectState } from '../../main/common/model';
+import type { Clip, ProjectState } from '../../main/common/model';
 import { defaultClipSettings } from '../../main/common/settings';
 import { openProjectStore } from '../../main/store/project-store';
 import type { ProjectStore } from '../../main/store/types';
+import { fakeProbe } from '../helpers/store-fixtures';
 
 // Thousands of commits, each fsynced (synchronous=FULL): on tmpfs, where there is one, they cost nothing and the
 // run stays a few seconds. These are still real SQLite files; durability itself is tested elsewhere.
@@ -16,11 +17,6 @@ const tempRoot = fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir();
 const temp = { dir: fs.mkdtempSync(path.join(tempRoot, 'upframe-store-property-')) };
 afterAll(() => fs.rmSync(temp.dir, { recursive: true, force: true }));
 
-const probe = (durationSec: number): ProbeData => ({
-  container: 'mov,mp4', durationSec, videoCodec: 'h264', fps: { num: 24, den: 1 }, variableFrameRate: false,
-  frameCount: durationSec * 24, width: 160, height: 120, rotation: 0, displayWidth: 160, displayHeight: 120,
-  pixelFormat: 'yuv420p', bitDepth: 8, audio: [],
-});
 const MEDIA_FRAMES = [240, 48]; // 10 s and 2 s at 24 fps
 
 const OpSchema = fc.record({
@@ -112,8 +108,8 @@ describe('history property', () => {
         let store = openProjectStore(file, { create: { name: 'Property' } });
         try {
           store.addMedia([
-            { path: '/media/long.mp4', size: 1, mtimeMs: 1, fingerprint: 'a', probe: probe(10) },
-            { path: '/media/short.mp4', size: 1, mtimeMs: 1, fingerprint: 'b', probe: probe(2) },
+            { path: '/media/long.mp4', size: 1, mtimeMs: 1, fingerprint: 'a', probe: fakeProbe(10) },
+            { path: '/media/short.mp4', size: 1, mtimeMs: 1, fingerprint: 'b', probe: fakeProbe(2) },
           ]);
           const initial = withoutRevision(store.state());
           for (const op of ops) {

@@ -1,20 +1,17 @@
 import path from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeBigProject } from '../../bench/make-big-project';
-import type { ProbeData, ProjectState } from '../../main/common/model';
+import type { ProjectState } from '../../main/common/model';
 import { defaultClipSettings } from '../../main/common/settings';
 import { openProjectStore } from '../../main/store/project-store';
 import type { ProjectStore } from '../../main/store/types';
 import { makeTempDir } from '../helpers/media-fixtures';
+import { fakeProbe } from '../helpers/store-fixtures';
 
 const temp = makeTempDir('upframe-store-history-');
 afterAll(temp.cleanup);
 
-const probe: ProbeData = {
-  container: 'mov,mp4', durationSec: 10, videoCodec: 'h264', fps: { num: 24, den: 1 }, variableFrameRate: false,
-  frameCount: 240, width: 160, height: 120, rotation: 0, displayWidth: 160, displayHeight: 120, pixelFormat: 'yuv420p',
-  bitDepth: 8, audio: [],
-};
+const probe = fakeProbe(10);
 
 let store: ProjectStore;
 let mediaId: number;

@@ -3,11 +3,11 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ApiError } from '../../main/common/api';
 import { UPFRAME_APPLICATION_ID } from '../../main/store/connection';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from '../../main/store/migrations';
 import { integrityCheck, openProjectStore } from '../../main/store/project-store';
 import { makeTempDir } from '../helpers/media-fixtures';
+import { expectApiError } from '../helpers/store-fixtures';
 
 const temp = makeTempDir('upframe-store-migrations-');
 afterAll(temp.cleanup);
@@ -27,19 +27,6 @@ function readHeader(file: string) {
   } finally {
     db.close();
   }
-}
-
-function expectApiError(run: () => unknown, code: string, message: RegExp | string): void {
-  let thrown: unknown;
-  try {
-    run();
-  } catch (error) {
-    thrown = error;
-  }
-  expect(thrown).toBeInstanceOf(ApiError);
-  expect((thrown as ApiError).code).toBe(code);
-  if (typeof message === 'string') expect((thrown as ApiError).message).toBe(message);
-  else expect((thrown as ApiError).message).toMatch(message);
 }
 
 describe('project store schema and file identity', () => {

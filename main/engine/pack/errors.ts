@@ -20,7 +20,3 @@ export class PackError extends Error {
     this.name = 'PackError';
   }
 }
-
-export function isPackError(error: unknown): error is PackError {
-  return error instanceof PackError;
-}

@@ -1,7 +1,6 @@
 // Editor UI state that is not server state: selection, zoom, scroll, snapping, drag/trim previews, playhead.
 import { createStore } from '../lib/store';
 
-export const TRACK_HEADER_WIDTH = 132;
 export const MIN_PX_PER_FRAME = 0.02;
 export const MAX_PX_PER_FRAME = 40;
 

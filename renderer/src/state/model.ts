@@ -58,7 +58,3 @@ export function clipsAt(model: TimelineModel, frame: number): Clip[] {
   }
   return out;
 }
-
-export function clipDuration(clip: Clip): number {
-  return clip.sourceOut - clip.sourceIn;
-}

@@ -11,6 +11,12 @@ import { errorMessage, showError, showInfo } from './toasts';
 export const projectKey = ['project'] as const;
 export const historyKey = ['history'] as const;
 export const recentKey = ['recentProjects'] as const;
+const appInfoKey = ['appInfo'] as const;
+// Engine preferences and model packs: app-level, so they survive opening and closing projects.
+export const enginePrefsKey = ['enginePrefs'] as const;
+export const engineProvidersKey = ['engineProviders'] as const;
+export const packsKey = ['packs'] as const;
+const KEPT_ACROSS_PROJECTS = new Set<string>([projectKey[0], appInfoKey[0], enginePrefsKey[0], engineProvidersKey[0], packsKey[0]]);
 
 export function call<M extends MethodName>(method: M, input: MethodInput<M>): Promise<MethodOutput<M>> {
   return getApi().call(method, input);
@@ -76,7 +82,7 @@ export function useRecentProjects() {
 }
 
 export function useAppInfo() {
-  return useQuery({ queryKey: ['appInfo'], queryFn: () => call('app.info', {}), staleTime: Infinity });
+  return useQuery({ queryKey: appInfoKey, queryFn: () => call('app.info', {}), staleTime: Infinity });
 }
 
 export function useMediaUrl(mediaId: number | null) {
@@ -205,7 +211,15 @@ export function useHistoryJump() {
   });
 }
 
-/** Opening or creating a project replaces every cached query: they all belonged to the previous project. */
+/**
+ * Drops the cached queries that belonged to the previous project. The project query keeps its observers (it is
+ * replaced or reset, not removed); app-level queries (app info, engine preferences, model packs) stay.
+ */
+function removeProjectQueries(client: QueryClient): void {
+  client.removeQueries({ predicate: (q) => !KEPT_ACROSS_PROJECTS.has(String(q.queryKey[0])) });
+}
+
+/** Opening or creating a project replaces every project query. */
 export function useOpenProject() {
   const client = useQueryClient();
   return useMutation({
@@ -215,8 +229,7 @@ export function useOpenProject() {
         ? call('project.create', { path: input.path, name: input.name })
         : call('project.open', { path: input.path }),
     onSuccess: (state) => {
-      // The project query keeps its observers (it is replaced, not removed); the rest is dropped.
-      client.removeQueries({ predicate: (q) => q.queryKey[0] !== 'appInfo' && q.queryKey[0] !== projectKey[0] });
+      removeProjectQueries(client);
       client.setQueryData(projectKey, state);
       void client.invalidateQueries({ queryKey: recentKey });
     },
@@ -229,7 +242,7 @@ export function useCloseProject() {
     meta: { label: 'Close project' },
     mutationFn: () => call('project.close', {}),
     onSuccess: () => {
-      client.removeQueries({ predicate: (q) => q.queryKey[0] !== 'appInfo' && q.queryKey[0] !== projectKey[0] });
+      removeProjectQueries(client);
       // Reset (not invalidate): the closed project's snapshot must go, and the refetch reports NO_PROJECT.
       void client.resetQueries({ queryKey: projectKey });
     },
@@ -255,10 +268,6 @@ export function useImportMedia() {
   });
 }
 
-// Engine preferences and model packs: app-level, so they survive opening and closing projects.
-export const enginePrefsKey = ['enginePrefs'] as const;
-export const engineProvidersKey = ['engineProviders'] as const;
-export const packsKey = ['packs'] as const;
 
 export function useEnginePrefs(enabled = true) {
   return useQuery({ queryKey: enginePrefsKey, queryFn: () => call('prefs.getEngine', {}), enabled, staleTime: Infinity });
