@@ -2,6 +2,7 @@
 // preload, and the local web host over HTTP + WebSocket) carry exactly these methods and events, and both
 // validate every request with these schemas before a handler sees it.
 import { z } from 'zod';
+import { ApiError, ERROR_CODES, type ApiErrorData, type ErrorCode } from './api-error';
 import {
   HistoryEntrySchema,
   JobSchema,
@@ -241,37 +242,9 @@ export type EventPayload<E extends EventName> = z.output<(typeof Events)[E]>;
 export type AnyEvent = { [E in EventName]: { event: E; payload: EventPayload<E> } }[EventName];
 
 // Errors cross the boundary as data, with a stable code the UI can act on and a message a person can act on.
-export const ErrorCodeSchema = z.enum([
-  'BAD_REQUEST',
-  'NO_PROJECT',
-  'NOT_FOUND',
-  'MEDIA_UNREADABLE',
-  'MEDIA_OFFLINE',
-  'FFMPEG_MISSING',
-  /** A model pack is missing files, corrupt, or does not match its manifest. */
-  'PACK_INVALID',
-  'CONFLICT',
-  /** The operation was cancelled by the person; nothing was changed. */
-  'CANCELLED',
-  'FORBIDDEN',
-  'INTERNAL',
-]);
-export type ErrorCode = z.infer<typeof ErrorCodeSchema>;
+export const ErrorCodeSchema = z.enum(ERROR_CODES);
 export const ApiErrorSchema = z.object({ code: ErrorCodeSchema, message: z.string() });
-export type ApiErrorData = z.infer<typeof ApiErrorSchema>;
-
-export class ApiError extends Error {
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'ApiError';
-  }
-  toData(): ApiErrorData {
-    return { code: this.code, message: this.message };
-  }
-}
+export { ApiError, type ApiErrorData, type ErrorCode };
 
 /** What a transport returns for one call. */
 export type CallResult<M extends MethodName> = { ok: true; value: MethodOutput<M> } | { ok: false; error: ApiErrorData };

@@ -1,7 +1,9 @@
 // The renderer's one way to reach the main services. In Electron the preload's window.upframe carries calls over
 // IPC; in a browser the local web host carries them over HTTP (POST /api/call, cookie auth, same origin) and
 // pushes events over one WebSocket (/api/events) that reconnects with exponential backoff.
-import { ApiError, ApiErrorSchema, type AnyEvent, type CallResult, type MethodName, type UpframeApi } from '../../../main/common/api';
+import type { AnyEvent, CallResult, MethodName, UpframeApi } from '../../../main/common/api';
+import { ApiError, isApiErrorData } from '../../../main/common/api-error';
+import { rawCall } from './raw-call';
 import type { PreloadBridge } from './window';
 
 const RECONNECT_MIN_MS = 250;
@@ -26,19 +28,16 @@ export function pathForDroppedFile(file: File): string | null {
   return p ? p : null;
 }
 
-function unwrap<M extends MethodName>(method: M, result: CallResult<M>) {
+/** The call's value, or its error as an ApiError (validated: the code drives what the UI does). */
+export function unwrap<M extends MethodName>(method: M, result: CallResult<M>) {
   if (result.ok) return result.value;
-  const parsed = ApiErrorSchema.safeParse(result.error);
-  if (!parsed.success) throw new ApiError('INTERNAL', `${method}: the host sent an unreadable error.`);
-  throw new ApiError(parsed.data.code, parsed.data.message);
+  if (!isApiErrorData(result.error)) throw new ApiError('INTERNAL', `${method}: the host sent an unreadable error.`);
+  throw new ApiError(result.error.code, result.error.message);
 }
 
 function electronApi(bridge: PreloadBridge): UpframeApi {
   return {
-    async call(method, input) {
-      const result = (await bridge.call(method, input)) as CallResult<typeof method>;
-      return unwrap(method, result);
-    },
+    call: async (method, input) => unwrap(method, await rawCall(method, input)),
     subscribe: (listener) => bridge.subscribe(listener),
   };
 }
@@ -93,31 +92,7 @@ function webApi(): UpframeApi {
   };
 
   return {
-    async call(method, input) {
-      let res: Response;
-      try {
-        res = await fetch('/api/call', {
-          method: 'POST',
-          credentials: 'same-origin',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ method, input }),
-        });
-      } catch (err) {
-        throw new ApiError('INTERNAL', `Cannot reach the Upframe host (${(err as Error).message}). Is it still running?`);
-      }
-      if (res.status === 401) {
-        throw new ApiError(
-          'FORBIDDEN',
-          'This page is no longer authorised by the Upframe host (it was restarted?). Open the URL it printed again.',
-        );
-      }
-      // The host answers calls with a CallResult in JSON (200, or 400 for a malformed body); anything else is
-      // a transport failure.
-      if (!(res.headers.get('content-type') ?? '').startsWith('application/json')) {
-        throw new ApiError('INTERNAL', `The Upframe host answered HTTP ${res.status}: ${(await res.text()).trim()}`);
-      }
-      return unwrap(method, (await res.json()) as CallResult<typeof method>);
-    },
+    call: async (method, input) => unwrap(method, await rawCall(method, input)),
     subscribe(listener) {
       listeners.add(listener);
       if (!socket && !retryTimer) connect();

@@ -1,11 +1,13 @@
 // The Settings dialog (app-level, not per project): engine preferences and model packs, one tab each. Opened from
 // the toolbar, the start screen, or Ctrl/Cmd+, anywhere in the app.
 import * as Dialog from '@radix-ui/react-dialog';
-import { useEffect } from 'react';
+import { lazy, Suspense, useEffect } from 'react';
 import { useStore } from '../../lib/store';
 import { openSettings, settingsStore, type SettingsTab } from '../../state/settings-ui';
-import { EnginePrefsForm } from './EnginePrefsForm';
-import { PacksPanel } from './PacksPanel';
+
+// The panels (and the schema library their validation uses) load when the dialog first opens, not at start-up.
+const EnginePrefsForm = lazy(() => import('./EnginePrefsForm').then((m) => ({ default: m.EnginePrefsForm })));
+const PacksPanel = lazy(() => import('./PacksPanel').then((m) => ({ default: m.PacksPanel })));
 
 const TABS: { id: SettingsTab; label: string }[] = [
   { id: 'engine', label: 'Engine' },
@@ -54,7 +56,7 @@ export function SettingsDialog() {
             ))}
           </div>
           <div role="tabpanel" id={`settings-panel-${tab}`} aria-labelledby={`settings-tab-${tab}`} className="settings-panel">
-            {tab === 'engine' ? <EnginePrefsForm /> : <PacksPanel />}
+            <Suspense fallback={<p className="muted">Loading…</p>}>{tab === 'engine' ? <EnginePrefsForm /> : <PacksPanel />}</Suspense>
           </div>
           <Dialog.Close className="btn btn-icon settings-close" aria-label="Close settings" data-testid="settings-close">
             ×
