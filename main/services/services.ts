@@ -454,6 +454,19 @@ export function createServices(opts: ServicesOptions): Services {
       }),
   };
 
+  // Every media Range request is authorised: the online media paths are read once per store revision (every
+  // media change bumps it), not listed and parsed again per request.
+  let servable: { store: ProjectStore; revision: number; paths: Set<string> } | null = null;
+  function servableMediaPaths(): Set<string> {
+    if (!store) return new Set();
+    const revision = store.revision();
+    if (servable?.store !== store || servable.revision !== revision) {
+      const paths = new Set(store.listMedia().filter((m) => !m.offline).map((m) => path.resolve(m.path)));
+      servable = { store, revision, paths };
+    }
+    return servable.paths;
+  }
+
   function mediaFilePath(mediaId: number): string | null {
     const asset = store?.getMedia(mediaId);
     return asset && !asset.offline ? asset.path : null;
@@ -472,7 +485,7 @@ export function createServices(opts: ServicesOptions): Services {
     authorizeFile(absPath) {
       if (!path.isAbsolute(absPath)) return false;
       const wanted = path.resolve(absPath);
-      if (store?.listMedia().some((m) => !m.offline && path.resolve(m.path) === wanted)) return true;
+      if (servableMediaPaths().has(wanted)) return true;
       return thumbnails !== null && isInside(thumbnailDir, wanted) && thumbnails.isCachedFile(wanted);
     },
     mediaFilePath,

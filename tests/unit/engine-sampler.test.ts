@@ -3,18 +3,10 @@ import { createSampler, type Sampler } from '../../main/engine/sampler/sampler';
 import { samplerTimesteps } from '../../main/engine/sampler/timesteps';
 import { createNoiseSchedule } from '../../main/engine/schedule/noise-schedule';
 import { gaussianNoise } from '../../main/engine/random/gaussian';
-import type { SamplerSpec, ScheduleSpec } from '../../main/engine/pack/manifest';
+import type { SamplerSpec } from '../../main/engine/pack/manifest';
+import { VENHANCER_SCHEDULE } from '../helpers/engine-fixtures';
 
-const scheduleSpec: ScheduleSpec = {
-  type: 'logsnr_cosine_interp',
-  trainTimesteps: 1000,
-  logsnrMin: -15,
-  logsnrMax: 15,
-  shiftStart: 2,
-  shiftEnd: 4,
-  prediction: 'v',
-};
-const schedule = createNoiseSchedule(scheduleSpec);
+const schedule = createNoiseSchedule(VENHANCER_SCHEDULE);
 const samplerSpec: SamplerSpec = {
   solver: 'dpmpp_2m_sde',
   startTimestep: 899,

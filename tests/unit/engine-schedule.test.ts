@@ -1,16 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createNoiseSchedule } from '../../main/engine/schedule/noise-schedule';
-import type { ScheduleSpec } from '../../main/engine/pack/manifest';
-
-const venhancer: ScheduleSpec = {
-  type: 'logsnr_cosine_interp',
-  trainTimesteps: 1000,
-  logsnrMin: -15,
-  logsnrMax: 15,
-  shiftStart: 2,
-  shiftEnd: 4,
-  prediction: 'v',
-};
+import { VENHANCER_SCHEDULE } from '../helpers/engine-fixtures';
 
 /** The reference's table construction (schedules_sdedit.py), written out independently: two shifted cosine
  *  schedules over linspace(1, 0, n), blended linearly. */
@@ -29,7 +19,7 @@ function referenceLogSnrTable(n: number, lmin: number, lmax: number, s0: number,
 }
 
 describe('logsnr_cosine_interp noise schedule', () => {
-  const schedule = createNoiseSchedule(venhancer);
+  const schedule = createNoiseSchedule(VENHANCER_SCHEDULE);
 
   it('matches the published check values to 5 decimals', () => {
     expect(schedule.sigma(199)).toBeCloseTo(0.59676, 5);
@@ -65,7 +55,7 @@ describe('logsnr_cosine_interp noise schedule', () => {
   });
 
   it('reduces to the plain cosine schedule ending at logsnrMax / logsnrMin without shifts', () => {
-    const plain = createNoiseSchedule({ ...venhancer, trainTimesteps: 100, logsnrMin: -10, logsnrMax: 10, shiftStart: 1, shiftEnd: 1 });
+    const plain = createNoiseSchedule({ ...VENHANCER_SCHEDULE, trainTimesteps: 100, logsnrMin: -10, logsnrMax: 10, shiftStart: 1, shiftEnd: 1 });
     expect(plain.trainTimesteps).toBe(100);
     expect(plain.logSnr(0)).toBeCloseTo(10, 10);
     expect(plain.logSnr(99)).toBeCloseTo(-10, 10);
