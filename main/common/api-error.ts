@@ -11,6 +11,12 @@ export const ERROR_CODES = [
   /** A model pack is missing files, corrupt, or does not match its manifest. */
   'PACK_INVALID',
   'CONFLICT',
+  /** The output file exists; the person must confirm replacing it. */
+  'FILE_EXISTS',
+  /** The disk (or quota) ran out of space while writing. */
+  'DISK_FULL',
+  /** The folder cannot be written (permissions, read-only disk). */
+  'NOT_WRITABLE',
   /** The operation was cancelled by the person; nothing was changed. */
   'CANCELLED',
   'FORBIDDEN',

@@ -11,6 +11,19 @@ import {
   RationalSchema,
   RecentProjectSchema,
 } from './model';
+import {
+  CacheInfoSchema,
+  ClipEstimateSchema,
+  ClipRenderStatusSchema,
+  ExportCodecSchema,
+  ExportJobSchema,
+  ExportSpecSchema,
+  MAX_CACHE_LIMIT_BYTES,
+  MIN_CACHE_LIMIT_BYTES,
+  PresetNameSchema,
+  PresetSchema,
+  PreviewSchema,
+} from './render-model';
 import { ClipSettingsSchema, ProviderSchema } from './settings';
 
 const frame = z.number().int().nonnegative();
@@ -205,9 +218,64 @@ export const Methods = {
   /** Removes an installed (not built-in) pack. */
   'packs.remove': method(z.object({ id: z.string().min(1) }), ok),
 
-  // Jobs (engine, preview, export)
+  // Jobs (engine, preview and export)
   'jobs.list': method(nothing, z.array(JobSchema)),
   'jobs.cancel': method(z.object({ jobId: id }), ok),
+
+  // Per-clip settings helpers
+  /** Output size, rate, frame count and a time estimate for a clip with the given (not yet saved) settings. */
+  'clip.estimate': method(z.object({ clipId: id, settings: ClipSettingsSchema }), ClipEstimateSchema),
+  /** Built-in presets first, then the person's own (app-level, shared by every project). */
+  'presets.list': method(nothing, z.array(PresetSchema)),
+  /** Saves a preset of the person's; a preset of the same name is replaced. */
+  'presets.save': method(z.object({ name: PresetNameSchema, settings: ClipSettingsSchema }), PresetSchema),
+  'presets.remove': method(z.object({ id: z.string().min(1) }), ok),
+
+  // Preview and the chunk cache
+  /** Enhances the chunks covering [start, end) of the clip (timeline frames, clamped to the clip) and returns at
+   *  once; 'preview.updated' follows each chunk. Starting a preview cancels the one running. */
+  'preview.start': method(
+    z.object({ clipId: id, start: frame, end: z.number().int().positive() }).refine((r) => r.end > r.start, {
+      message: 'The preview segment must end after it starts.',
+    }),
+    PreviewSchema,
+  ),
+  'preview.get': method(z.object({ id }), PreviewSchema),
+  /** Stops the preview; its finished chunks stay in the cache. cancelled is false when it had already ended. */
+  'preview.cancel': method(z.object({ id }), z.object({ cancelled: z.boolean() })),
+  /** Per clip of the open project: which ranges are enhanced for its current settings. */
+  'render.status': method(nothing, z.object({ clips: z.array(ClipRenderStatusSchema) })),
+  'cache.info': method(nothing, CacheInfoSchema),
+  /** Removes every cached chunk not in use by a running job. */
+  'cache.clear': method(nothing, CacheInfoSchema),
+  'cache.setLimit': method(
+    z.object({
+      limitBytes: z
+        .number()
+        .int()
+        .min(MIN_CACHE_LIMIT_BYTES, `The cache limit must be at least ${MIN_CACHE_LIMIT_BYTES / 1024 ** 2} MB.`)
+        .max(MAX_CACHE_LIMIT_BYTES, `The cache limit must be at most ${MAX_CACHE_LIMIT_BYTES / 1024 ** 4} TB.`),
+    }),
+    CacheInfoSchema,
+  ),
+
+  // Export and the render queue
+  /** The export codecs, hardware encoders marked available when the installed ffmpeg has them. */
+  'export.codecs': method(nothing, z.array(ExportCodecSchema)),
+  /** Queues an export. Fails with FILE_EXISTS when the output exists and overwrite is false. */
+  'export.start': method(ExportSpecSchema, ExportJobSchema),
+  'export.list': method(nothing, z.array(ExportJobSchema)),
+  /** Stops a running or queued export where it is; resume continues from its last finished piece. */
+  'export.pause': method(z.object({ jobId: id }), ExportJobSchema),
+  'export.resume': method(z.object({ jobId: id }), ExportJobSchema),
+  /** Stops the export and removes its partial output. */
+  'export.cancel': method(z.object({ jobId: id }), ExportJobSchema),
+  /** Removes an ended export from the queue (its output file stays). */
+  'export.remove': method(z.object({ jobId: id }), ok),
+  /** Shows the file in the system file manager where the host can (Electron). */
+  'shell.showInFolder': method(z.object({ path: z.string().min(1) }), z.object({ supported: z.boolean() })),
+  /** Native folder dialog where the host has one; the web host uses the built-in browser (fs.list) instead. */
+  'dialog.chooseFolder': method(nothing, z.object({ supported: z.boolean(), path: z.string().nullable() })),
 } as const;
 
 export type MethodName = keyof typeof Methods;
@@ -227,6 +295,12 @@ export const Events = {
   /** Thumbnails for a media asset became available. */
   'media.thumbnailsReady': z.object({ mediaId: id }),
   'job.updated': JobSchema,
+  /** A preview's progress: after it starts, after each chunk, and when it ends. */
+  'preview.updated': PreviewSchema,
+  /** Cached ranges changed for these clips (null: possibly every clip): clients refetch render.status. */
+  'render.statusChanged': z.object({ clipIds: z.array(id).nullable() }),
+  'cache.changed': CacheInfoSchema,
+  'export.updated': ExportJobSchema,
   /** A running import's progress: at its start (done 0) and after each file. currentName is the file being
    *  probed now (null once every file is done); etaSec is null until one file has been timed. */
   'media.importProgress': z.object({

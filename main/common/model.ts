@@ -137,5 +137,24 @@ export const JobSchema = z.object({
   message: z.string().nullable(),
   createdAt: z.number(),
   updatedAt: z.number(),
+  /** The job's counters: for a preview chunks, fromCache and computed (engine runs); for an export pieces,
+   *  piecesDone and frames. */
+  stats: z.record(z.string(), z.number()),
+  /** The file an export writes (when done: the finished file); null for other jobs. */
+  outputPath: z.string().nullable(),
+  /** Seconds the job has actually run, across pauses and restarts. */
+  elapsedSec: z.number().nonnegative(),
 });
 export type Job = z.infer<typeof JobSchema>;
+
+/** What a job's owner may change while it runs. */
+export type JobPatch = {
+  state?: JobState;
+  progress?: number;
+  etaSec?: number | null;
+  message?: string | null;
+  stats?: Record<string, number>;
+  outputPath?: string | null;
+  elapsedSec?: number;
+  payload?: unknown;
+};

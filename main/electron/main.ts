@@ -10,6 +10,7 @@ import { contentTypeFor, parseRange } from '../host/http-range';
 import { dispatch } from '../services/dispatch';
 import { MEDIA_SCHEME } from '../services/media-urls';
 import { createServices, type Services } from '../services/services';
+import { utilityProcessLauncher } from './engine-launcher';
 
 const APP_SCHEME = 'app';
 const APP_HOST = 'upframe';
@@ -78,7 +79,7 @@ async function serveRenderer(request: Request): Promise<Response> {
   return withSecurityHeaders(response, { 'Content-Type': contentTypeFor(file) });
 }
 
-/** upframe-media://media/<id> and upframe-media://thumbs/<file>: only files services.authorizeFile accepts. */
+/** upframe-media://media/<id>, upframe-media://files/<token> (previews) and upframe-media://thumbs/<file>: only files services.authorizeFile accepts. */
 async function serveMedia(request: Request): Promise<Response> {
   const svc = services;
   if (!svc) return textResponse(503, 'Upframe is starting.');
@@ -86,6 +87,7 @@ async function serveMedia(request: Request): Promise<Response> {
   let file: string | null = null;
   try {
     if (url.host === 'media' && /^\/\d+$/.test(url.pathname)) file = svc.mediaFilePath(Number(url.pathname.slice(1)));
+    else if (url.host === 'files' && /^\/[0-9a-f]{24}$/.test(url.pathname)) file = svc.servedFilePath(url.pathname.slice(1));
     else if (url.host === 'thumbs') file = svc.thumbnailFilePath(url.pathname.slice(1).split('/').map(decodeURIComponent).join(path.sep));
   } catch {
     return textResponse(400, 'Malformed path.');
@@ -153,6 +155,12 @@ async function openMediaDialog(): Promise<string[]> {
   return result.canceled ? [] : result.filePaths;
 }
 
+async function chooseFolderDialog(): Promise<string | null> {
+  const options: Electron.OpenDialogOptions = { title: 'Choose the output folder', properties: ['openDirectory', 'createDirectory'] };
+  const result = mainWindow ? await dialog.showOpenDialog(mainWindow, options) : await dialog.showOpenDialog(options);
+  return result.canceled ? null : (result.filePaths[0] ?? null);
+}
+
 async function start(): Promise<void> {
   await app.whenReady();
   session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
@@ -165,6 +173,9 @@ async function start(): Promise<void> {
     host: 'electron',
     nativeBinding: electronNativeBinding(),
     openDialog: openMediaDialog,
+    chooseFolder: chooseFolderDialog,
+    showInFolder: (file) => shell.showItemInFolder(file),
+    engineLauncher: utilityProcessLauncher({ log: (message) => console.error(message) }),
     log: (message) => console.error(message),
   });
   services = svc;

@@ -88,6 +88,7 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
     if (req.method !== 'GET' && req.method !== 'HEAD') return sendText(res, 405, `${req.method} is not supported here.`);
     if (pathname.startsWith('/media/')) return handleMedia(req, res, pathname.slice('/media/'.length));
     if (pathname.startsWith('/thumbs/')) return handleThumbnail(req, res, pathname.slice('/thumbs/'.length));
+    if (pathname.startsWith('/files/')) return handleServedFile(req, res, pathname.slice('/files/'.length));
     if (pathname === '/api/events') return sendText(res, 426, 'This is the event socket: connect with a WebSocket.');
     return handleStatic(req, res, pathname);
   }
@@ -131,6 +132,13 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
     if (!file || !services.authorizeFile(file)) return sendText(res, 403, 'Not a thumbnail of the open project.');
     res.setHeader('Cache-Control', 'private, max-age=31536000, immutable');
     return sendFile(req, res, file, { range: false });
+  }
+
+  /** Preview videos and other files a service handed out under a token. */
+  async function handleServedFile(req: IncomingMessage, res: ServerResponse, token: string): Promise<void> {
+    const file = /^[0-9a-f]{24}$/.test(token) ? services.servedFilePath(token) : null;
+    if (!file || !services.authorizeFile(file)) return sendText(res, 404, 'No such file (it was replaced or the cache was cleared).');
+    return sendFile(req, res, file, { range: true });
   }
 
   async function handleStatic(req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, promises as fs, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ApiError, type AnyEvent, type MethodName, type MethodOutput, type MethodParsedInput } from '../common/api';
+import { ApiError, type AnyEvent } from '../common/api';
 import type { MediaAsset, ProjectState } from '../common/model';
 import { describeFfmpeg, locateFfmpeg } from '../media/ffmpeg-locate';
 import { inspectMedia } from '../media/fingerprint';
@@ -21,8 +21,15 @@ import { mediaUrl, thumbnailUrl, type HostKind } from './media-urls';
 import { PackService, providerAvailability } from './packs';
 import { PreferencesStore } from './preferences';
 import { SerialQueue } from './serial-queue';
+import type { EngineProcessLauncher } from '../engine/process/launcher';
+import { createChunkRenderer } from '../render/chunk-renderer';
+import type { ChunkRenderer } from '../render/types';
+import type { Handlers, ServiceContext } from './context';
+import { exportHandlers } from './export-service';
+import { previewHandlers } from './preview-service';
+import { ServedFiles } from './served-files';
 
-export type Handlers = { [M in MethodName]: (input: MethodParsedInput<M>) => Promise<MethodOutput<M>> };
+export type { Handlers };
 
 export type ServicesOptions = {
   userDataDir: string;
@@ -36,6 +43,12 @@ export type ServicesOptions = {
   mediaWatchMs?: number;
   /** Folders of the built-in model packs; the app's test packs by default. */
   builtinPackDirs?: string[];
+  /** Starts the engine process (Electron: a utilityProcess); a Node child process by default. */
+  engineLauncher?: EngineProcessLauncher;
+  /** The host's native folder dialog, where it has one (Electron). */
+  chooseFolder?: () => Promise<string | null>;
+  /** Shows a file in the system file manager, where the host can (Electron). */
+  showInFolder?: (file: string) => void;
 };
 
 export type Services = {
@@ -47,6 +60,8 @@ export type Services = {
   mediaFilePath(mediaId: number): string | null;
   /** The file behind /thumbs/<relPath>, or null when the path leaves the thumbnail folder. */
   thumbnailFilePath(relPath: string): string | null;
+  /** The file behind /files/<token> (preview videos), or null when no such token was handed out. */
+  servedFilePath(token: string): string | null;
   readonly thumbnailDir: string;
   /** App-level preferences (engine settings); read by whatever starts engine jobs. */
   readonly preferences: PreferencesStore;
@@ -68,6 +83,9 @@ export function createServices(opts: ServicesOptions): Services {
   const listeners = new Set<(event: AnyEvent) => void>();
   const queue = new SerialQueue();
   const imports = new ImportRegistry();
+  const served = new ServedFiles();
+  const closingListeners: Array<() => Promise<void> | void> = [];
+  let chunkRenderer: ChunkRenderer | null = null;
 
   // ffmpeg missing is not fatal: the app starts, app.info says why, and only media calls fail. A failed lookup is
   // retried on the next media call, so installing ffmpeg while the app runs is enough.
@@ -209,7 +227,19 @@ export function createServices(opts: ServicesOptions): Services {
     watchTimer.unref();
   }
 
+  /** Stops the feature services' work on the open project (previews, exports) before it closes. */
+  async function beforeClose(): Promise<void> {
+    for (const listener of closingListeners) {
+      try {
+        await listener();
+      } catch (err) {
+        log(`stopping work before closing the project failed: ${(err as Error).stack ?? err}`);
+      }
+    }
+  }
+
   async function openStore(open: () => ProjectStore): Promise<ProjectState> {
+    await beforeClose();
     closeStore();
     const s = open();
     store = s;
@@ -225,6 +255,37 @@ export function createServices(opts: ServicesOptions): Services {
     announceSwitch();
     return s.state();
   }
+
+  const context: ServiceContext = {
+    userDataDir: opts.userDataDir,
+    host: opts.host,
+    log,
+    emit,
+    queue,
+    requireStore,
+    currentStore: () => store,
+    announce: () => void announce(),
+    requireFfmpeg,
+    preferences,
+    packs,
+    chunkRenderer() {
+      chunkRenderer ??= createChunkRenderer({
+        cacheDir: path.join(opts.userDataDir, 'cache', 'chunks'),
+        ffmpeg: requireFfmpeg(),
+        launcher: opts.engineLauncher,
+        preferences,
+        packs,
+        nativeBinding: opts.nativeBinding,
+        log,
+      });
+      return chunkRenderer;
+    },
+    onProjectClosing: (listener) => void closingListeners.push(listener),
+    allowServedFile: (file) => served.allow(file),
+    servedFileUrl: (file) => served.url(opts.host, file),
+    chooseFolder: opts.chooseFolder,
+    showInFolder: opts.showInFolder,
+  };
 
   const handlers: Handlers = {
     'app.info': async () => ({
@@ -267,6 +328,7 @@ export function createServices(opts: ServicesOptions): Services {
     'project.close': () =>
       queue.run(async () => {
         if (store) {
+          await beforeClose();
           closeStore();
           announceSwitch();
         }
@@ -452,6 +514,20 @@ export function createServices(opts: ServicesOptions): Services {
         emit({ event: 'job.updated', payload: s.updateJob(jobId, { state: 'cancelled', etaSec: null }) });
         return { ok: true as const };
       }),
+
+    'shell.showInFolder': async ({ path: file }) => {
+      if (!opts.showInFolder) return { supported: false };
+      if (!existsSync(file)) throw new ApiError('NOT_FOUND', `${file} no longer exists (moved or deleted?).`);
+      opts.showInFolder(file);
+      return { supported: true };
+    },
+    'dialog.chooseFolder': async () => {
+      if (!opts.chooseFolder) return { supported: false, path: null };
+      return { supported: true, path: await opts.chooseFolder() };
+    },
+
+    ...previewHandlers(context),
+    ...exportHandlers(context),
   };
 
   // Every media Range request is authorised: the online media paths are read once per store revision (every
@@ -486,9 +562,11 @@ export function createServices(opts: ServicesOptions): Services {
       if (!path.isAbsolute(absPath)) return false;
       const wanted = path.resolve(absPath);
       if (servableMediaPaths().has(wanted)) return true;
+      if (served.has(wanted)) return true;
       return thumbnails !== null && isInside(thumbnailDir, wanted) && thumbnails.isCachedFile(wanted);
     },
     mediaFilePath,
+    servedFilePath: (token) => served.path(token),
     thumbnailFilePath(relPath) {
       if (relPath.includes('\0') || path.isAbsolute(relPath)) return null;
       const file = path.resolve(thumbnailDir, relPath);
@@ -498,8 +576,11 @@ export function createServices(opts: ServicesOptions): Services {
       // Imports still queued or running would only delay the close: they add nothing once cancelled.
       imports.cancelAll();
       return queue.run(async () => {
+        await beforeClose();
         closeStore();
         listeners.clear();
+        await chunkRenderer?.dispose();
+        chunkRenderer = null;
       });
     },
   };

@@ -9,6 +9,7 @@ import {
   type Clip,
   type HistoryEntry,
   type Job,
+  type JobPatch,
   type JobState,
   type MediaAsset,
   type ProjectInfo,
@@ -268,19 +269,32 @@ export class SqliteProjectStore implements ProjectStore {
 
   // Jobs (not part of the project state, so they leave the revision alone)
 
-  createJob(kind: string, label: string, payload: unknown): Job {
+  createJob(kind: string, label: string, payload: unknown, outputPath: string | null = null): Job {
     requireText('kind', kind);
     if (typeof label !== 'string') throw new ApiError('BAD_REQUEST', 'label must be text.');
     const json = JSON.stringify(payload ?? null);
     return this.transaction('create the job', () => {
       const now = Date.now();
-      const row = { kind, state: 'queued', label, payload: json, progress: 0, eta_sec: null, message: null, created_at: now, updated_at: now };
+      const row = {
+        kind,
+        state: 'queued',
+        label,
+        payload: json,
+        progress: 0,
+        eta_sec: null,
+        message: null,
+        created_at: now,
+        updated_at: now,
+        stats: '{}',
+        output_path: outputPath,
+        elapsed_ms: 0,
+      };
       const id = Number(this.q.insertJob.run(row).lastInsertRowid);
       return jobFromRow({ id, ...row });
     });
   }
 
-  updateJob(id: number, patch: { state?: JobState; progress?: number; etaSec?: number | null; message?: string | null }): Job {
+  updateJob(id: number, patch: JobPatch): Job {
     const jobId = requireInteger('id', id);
     const state = patch.state === undefined ? undefined : JobStateSchema.safeParse(patch.state);
     if (state && !state.success) throw new ApiError('BAD_REQUEST', `state must be one of ${JobStateSchema.options.join(', ')}.`);
@@ -296,6 +310,10 @@ export class SqliteProjectStore implements ProjectStore {
         progress: patch.progress === undefined ? job.progress : Math.min(1, Math.max(0, patch.progress)),
         eta_sec: patch.etaSec === undefined ? job.eta_sec : patch.etaSec,
         message: patch.message === undefined ? job.message : patch.message,
+        payload: patch.payload === undefined ? job.payload : JSON.stringify(patch.payload),
+        stats: patch.stats === undefined ? job.stats : JSON.stringify(patch.stats),
+        output_path: patch.outputPath === undefined ? job.output_path : patch.outputPath,
+        elapsed_ms: patch.elapsedSec === undefined ? job.elapsed_ms : Math.max(0, Math.round(patch.elapsedSec * 1000)),
         // Strictly increasing, so "changed since" comparisons work even within one millisecond.
         updated_at: Math.max(Date.now(), job.updated_at + 1),
       };
@@ -315,6 +333,20 @@ export class SqliteProjectStore implements ProjectStore {
 
   listJobs(): Job[] {
     return this.read(() => this.q.listJobs.all().map(jobFromRow));
+  }
+
+  getJob(id: number): Job | undefined {
+    return this.read(() => {
+      const row = this.q.getJob.get(requireInteger('id', id));
+      return row ? jobFromRow(row) : undefined;
+    });
+  }
+
+  deleteJob(id: number): void {
+    const jobId = requireInteger('id', id);
+    this.transaction('delete the job', () => {
+      if (this.q.deleteJob.run(jobId).changes === 0) throw new ApiError('NOT_FOUND', `No job with id ${jobId}.`);
+    });
   }
 
   close(): void {

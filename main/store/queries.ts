@@ -67,12 +67,15 @@ export type JobRow = {
   message: string | null;
   created_at: number;
   updated_at: number;
+  stats: string;
+  output_path: string | null;
+  elapsed_ms: number;
 };
 
 const CLIP_COLUMNS = 'id, media_id, track_id, start, source_in, source_out, settings';
 const TRACK_COLUMNS = 'id, position, name, muted, hidden';
 const MEDIA_COLUMNS = 'id, path, size, mtime_ms, fingerprint, probe, offline, imported_at';
-const JOB_COLUMNS = 'id, kind, state, label, payload, progress, eta_sec, message, created_at, updated_at';
+const JOB_COLUMNS = 'id, kind, state, label, payload, progress, eta_sec, message, created_at, updated_at, stats, output_path, elapsed_ms';
 const CLIP_END = 'start + (source_out - source_in)';
 
 type NoParams = [];
@@ -191,15 +194,17 @@ export function prepareQueries(db: Database.Database, timing: SqlTiming) {
     // Jobs
     insertJob: statement<[Omit<JobRow, 'id'>]>(
       'insertJob',
-      `INSERT INTO job (kind, state, label, payload, progress, eta_sec, message, created_at, updated_at)
-       VALUES (@kind, @state, @label, @payload, @progress, @eta_sec, @message, @created_at, @updated_at)`,
+      `INSERT INTO job (kind, state, label, payload, progress, eta_sec, message, created_at, updated_at, stats, output_path, elapsed_ms)
+       VALUES (@kind, @state, @label, @payload, @progress, @eta_sec, @message, @created_at, @updated_at, @stats, @output_path, @elapsed_ms)`,
     ),
     getJob: statement<[id: number], JobRow>('getJob', `SELECT ${JOB_COLUMNS} FROM job WHERE id = ?`),
-    updateJob: statement<[Pick<JobRow, 'id' | 'state' | 'progress' | 'eta_sec' | 'message' | 'updated_at'>]>(
+    updateJob: statement<[Omit<JobRow, 'kind' | 'label' | 'created_at'>]>(
       'updateJob',
-      `UPDATE job SET state = @state, progress = @progress, eta_sec = @eta_sec, message = @message, updated_at = @updated_at
+      `UPDATE job SET state = @state, payload = @payload, progress = @progress, eta_sec = @eta_sec, message = @message,
+         updated_at = @updated_at, stats = @stats, output_path = @output_path, elapsed_ms = @elapsed_ms
        WHERE id = @id`,
     ),
+    deleteJob: statement<[id: number]>('deleteJob', 'DELETE FROM job WHERE id = ?'),
     listJobs: statement<NoParams, JobRow>('listJobs', `SELECT ${JOB_COLUMNS} FROM job ORDER BY id DESC`),
   };
 }
@@ -301,5 +306,18 @@ export function jobFromRow(row: JobRow): Job {
     message: row.message,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+    stats: statsFromJson(row.stats),
+    outputPath: row.output_path,
+    elapsedSec: row.elapsed_ms / 1000,
   };
+}
+
+/** Counters are numbers only; anything else in the stored JSON is dropped rather than shown. */
+function statsFromJson(json: string): Record<string, number> {
+  const parsed = JSON.parse(json) as unknown;
+  const stats: Record<string, number> = {};
+  if (parsed && typeof parsed === 'object') {
+    for (const [key, value] of Object.entries(parsed)) if (typeof value === 'number' && Number.isFinite(value)) stats[key] = value;
+  }
+  return stats;
 }

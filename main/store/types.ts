@@ -1,5 +1,5 @@
 // The project store's public interface. The services layer depends on this, never on SQL.
-import type { Clip, HistoryEntry, Job, JobState, MediaAsset, ProbeData, ProjectInfo, ProjectState, Rational, Track } from '../common/model';
+import type { Clip, HistoryEntry, Job, JobPatch, JobState, MediaAsset, ProbeData, ProjectInfo, ProjectState, Rational, Track } from '../common/model';
 import type { ClipSettings } from '../common/settings';
 
 export type NewMedia = {
@@ -54,9 +54,13 @@ export interface ProjectStore {
   listHistory(limit: number): { entries: HistoryEntry[]; total: number };
 
   // Jobs (used by the engine, preview and export issues)
-  createJob(kind: string, label: string, payload: unknown): Job;
-  updateJob(id: number, patch: { state?: JobState; progress?: number; etaSec?: number | null; message?: string | null }): Job;
+  createJob(kind: string, label: string, payload: unknown, outputPath?: string | null): Job;
+  updateJob(id: number, patch: JobPatch): Job;
+  /** The payload a job was created with, or last stored by updateJob (an export's resume state). */
+  getJobPayload(id: number): unknown;
+  getJob(id: number): Job | undefined;
   listJobs(): Job[];
+  deleteJob(id: number): void;
 
   close(): void;
 }

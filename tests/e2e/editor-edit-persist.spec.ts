@@ -154,6 +154,7 @@ test('edits made in the editor survive a reload exactly', async ({ page }) => {
   await expect(page.getByTestId('clip')).toHaveCount(2);
   await page.keyboard.press('Control+Shift+z');
   await expect(page.getByTestId('clip')).toHaveCount(3);
+  await page.getByTestId('right-tab-history').click();
   await expect(page.getByTestId('history-entry').first()).toHaveAttribute('data-current', 'true');
   await expect(page.getByTestId('history-entry').first()).toHaveAttribute('data-undone', 'false');
 

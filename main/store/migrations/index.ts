@@ -1,10 +1,14 @@
 // Every schema migration, in order. A migration's version is the PRAGMA user_version the file has after it.
 // Never edit a shipped migration: add the next numbered module and list it here.
 import { sql as initial } from './0001-initial';
+import { sql as jobProgress } from './0002-job-progress';
 
 export type Migration = { version: number; name: string; sql: string };
 
-export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: 'initial', sql: initial }];
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: 'initial', sql: initial },
+  { version: 2, name: 'job progress', sql: jobProgress },
+];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
 

@@ -1,18 +1,21 @@
-// The edit page: media pool and viewer on top, history on the right, timeline below.
+// The edit page: media pool and viewer on top, inspector and history on the right, timeline below, the render
+// queue under it when open.
 import { useEffect } from 'react';
 import type { ProjectState } from '../../../main/common/model';
 import { editorStore, loadViewState, playheadStore, saveViewState } from '../state/editor';
 import { useTimelineModel } from '../state/model';
 import { configureTransport, stop } from '../state/playback';
+import { ViewerArea } from './compare/ViewerArea';
+import { ExportDialog } from './export/ExportDialog';
+import { RenderQueue } from './export/RenderQueue';
 import { HelpOverlay } from './HelpOverlay';
-import { HistoryPanel } from './HistoryPanel';
 import { MediaBin } from './MediaBin';
 import { MediaDialogs } from './MediaDialogs';
 import { Timeline } from './timeline/Timeline';
+import { RightPanel } from './RightPanel';
 import { Toolbar } from './Toolbar';
 import { useEditorCommands } from './useEditorCommands';
 import { useShortcuts } from './useShortcuts';
-import { Viewer } from './Viewer';
 
 export function Editor({ state }: { state: ProjectState }) {
   const model = useTimelineModel(state);
@@ -54,11 +57,13 @@ export function Editor({ state }: { state: ProjectState }) {
       <Toolbar state={state} commands={commands} />
       <div className="editor-top">
         <MediaBin media={state.media} fps={state.project.fps} />
-        <Viewer model={model} />
-        <HistoryPanel />
+        <ViewerArea model={model} />
+        <RightPanel />
       </div>
       <Timeline model={model} />
+      <RenderQueue />
       <MediaDialogs />
+      <ExportDialog />
       <HelpOverlay />
     </div>
   );

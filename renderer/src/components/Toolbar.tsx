@@ -3,6 +3,8 @@ import type { ProjectState } from '../../../main/common/model';
 import { useStore } from '../lib/store';
 import { editorStore, MAX_PX_PER_FRAME, MIN_PX_PER_FRAME } from '../state/editor';
 import { transportStore, togglePlay } from '../state/playback';
+import { openExportDialog, toggleRenderQueue, exportUiStore } from '../state/export-ui';
+import { startPreviewFromUi } from '../state/preview';
 import { useCloseProject } from '../state/server';
 import { openSettings } from '../state/settings-ui';
 import { SETTINGS_SHORTCUT } from './settings/SettingsDialog';
@@ -82,6 +84,18 @@ export function Toolbar({ state, commands }: { state: ProjectState; commands: Ed
         </Tip>
       </div>
       <div className="toolbar-group">
+        <Tip label="Preview the enhancement of the selected segment (P)">
+          <button className="btn" onClick={startPreviewFromUi} data-testid="preview-button">
+            Preview
+          </button>
+        </Tip>
+        <Tip label="Export the timeline, the I/O range or the selected clips (Ctrl+M)">
+          <button className="btn" onClick={openExportDialog} data-testid="export-button">
+            Export…
+          </button>
+        </Tip>
+        <QueueToggle />
+        <span className="toolbar-sep" />
         <Tip label={`Settings: engine and model packs (${SETTINGS_SHORTCUT})`}>
           <button className="btn btn-icon" onClick={() => openSettings()} aria-label="Settings" data-testid="settings-button">
             ⚙
@@ -97,6 +111,17 @@ export function Toolbar({ state, commands }: { state: ProjectState; commands: Ed
         </button>
       </div>
     </header>
+  );
+}
+
+function QueueToggle() {
+  const open = useStore(exportUiStore, (s) => s.queueOpen);
+  return (
+    <Tip label="Show or hide the render queue">
+      <button className={`btn ${open ? 'btn-on' : ''}`} aria-pressed={open} onClick={toggleRenderQueue} data-testid="queue-toggle">
+        Queue
+      </button>
+    </Tip>
   );
 }
 

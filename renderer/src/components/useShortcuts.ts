@@ -1,7 +1,9 @@
 // Global keyboard shortcuts; never while typing in a field or while a dialog has focus.
 import { useEffect } from 'react';
 import { editorStore } from '../state/editor';
+import { openExportDialog } from '../state/export-ui';
 import { shuttle, stop, togglePlay } from '../state/playback';
+import { cancelRunningPreview, startPreviewFromUi } from '../state/preview';
 import type { EditorCommands } from './useEditorCommands';
 
 function isTyping(target: EventTarget | null): boolean {
@@ -22,6 +24,7 @@ export function useShortcuts(commands: EditorCommands): void {
       if (mod && lower === 'z') e.shiftKey ? commands.redo() : commands.undo();
       else if (mod && lower === 'y') commands.redo();
       else if (mod && lower === 'a') commands.selectAll();
+      else if (mod && lower === 'm') openExportDialog();
       else if (mod || e.altKey) handled = false;
       else if (key === ' ') togglePlay();
       else if (lower === 'j') shuttle(-1);
@@ -36,11 +39,14 @@ export function useShortcuts(commands: EditorCommands): void {
       else if (lower === 's') commands.split();
       else if (key === 'Delete' || key === 'Backspace') commands.deleteSelected(e.shiftKey);
       else if (lower === 'n') commands.toggleSnapping();
+      else if (lower === 'p') startPreviewFromUi();
       else if (key === '+' || key === '=') commands.zoomIn();
       else if (key === '-' || key === '_') commands.zoomOut();
       else if (key === '0') commands.zoomFit();
       else if (key === '?') editorStore.set({ helpOpen: true });
-      else if (key === 'Escape') editorStore.set({ selection: new Set() });
+      else if (key === 'Escape') {
+        if (!cancelRunningPreview()) editorStore.set({ selection: new Set() });
+      }
       else handled = false;
       if (handled) e.preventDefault();
     };

@@ -1,0 +1,4 @@
+// The export dialog. Placeholder until implemented.
+export function ExportDialog() {
+  return null;
+}

@@ -1,0 +1,4 @@
+// The render queue panel. Placeholder until implemented.
+export function RenderQueue() {
+  return null;
+}
