@@ -71,8 +71,12 @@ export type EnhanceJobSpec = EnhanceSegment & {
   /** Pack folder for the diffusion engine. */
   packDir?: string;
   execution: ExecutionOptions;
-  /** Output: an encoded video file (audio carried over) or a folder of numbered PNG frames. */
-  output: { kind: 'video'; path: string; crf?: number } | { kind: 'frames'; dir: string };
+  /** Output: an encoded video file (audio carried over), a folder of numbered PNG frames, or a cache chunk: an
+   *  H.264 MP4 without audio that browsers play and ffmpeg's concat demuxer joins by stream copy. */
+  output: { kind: 'video'; path: string; crf?: number } | { kind: 'frames'; dir: string } | { kind: 'chunk'; path: string };
+  /** Output frames to write, counted from the job's first output frame; the others are computed (as context for
+   *  temporal filters and the sampler) and dropped. All frames when absent. */
+  keep?: { first: number; count: number };
 };
 
 export type EngineStage = 'decode' | 'vae_encode' | 'denoise' | 'vae_decode' | 'blend' | 'write';

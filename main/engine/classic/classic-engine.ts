@@ -8,6 +8,7 @@ import { mkdir, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { inputUrl, probeMedia } from '../../media/probe';
+import { CHUNK_VIDEO_ARGS, requireChunkPath } from '../io/chunk-encoding';
 import { PNG_FRAME_PATTERN } from '../io/frame-writer';
 import { StderrTail } from '../io/stderr-tail';
 import type { EngineProgress, EngineResult, EnhanceJobSpec, JobHooks } from '../types';
@@ -52,7 +53,8 @@ export async function runClassicJob(spec: EnhanceJobSpec, hooks: JobHooks, deps:
   }
   const durationSec = endSec - startSec;
   const fps = plan.fps.num / plan.fps.den;
-  const expectedFrames = Math.max(1, Math.round(durationSec * fps));
+  const expectedFrames = spec.keep ? spec.keep.count : Math.max(1, Math.round(durationSec * fps));
+  const graph = filterGraphFor(plan, spec);
 
   const target = await prepareOutput(spec.output, probe.audio.map((a) => a.codec), startSec > 0);
   const args = ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y', '-nostats'];
@@ -60,7 +62,7 @@ export async function runClassicJob(spec: EnhanceJobSpec, hooks: JobHooks, deps:
   if (startSec > 0) args.push('-ss', startSec.toFixed(6));
   if (spec.endSec !== undefined) args.push('-to', endSec.toFixed(6));
   args.push('-i', inputUrl(input));
-  if (plan.graph) args.push('-vf', plan.graph);
+  if (graph) args.push('-vf', graph);
   // Constant output rate: a variable-rate source comes out at its average rate times (k + 1).
   args.push('-fps_mode', 'cfr', '-r', `${plan.fps.num}/${plan.fps.den}`, '-frames:v', String(expectedFrames));
   args.push(...target.args);
@@ -86,6 +88,18 @@ export async function runClassicJob(spec: EnhanceJobSpec, hooks: JobHooks, deps:
     stageSeconds: { write: seconds },
     notes: [describePlan(plan), ...target.notes],
   };
+}
+
+/** The plan's chain, made frame-exact for chunks: the first decoded frame is moved to time 0 (so interpolated
+ *  frames fall on the same grid as in a job that starts at the media's start, whatever the seek position), and
+ *  `keep` selects output frames by number, which no timestamp rounding can shift. */
+function filterGraphFor(plan: ClassicPlan, spec: EnhanceJobSpec): string | null {
+  if (!spec.keep && spec.output.kind !== 'chunk') return plan.graph;
+  const filters = ['setpts=PTS-STARTPTS', ...plan.filters];
+  if (spec.keep) {
+    filters.push(`trim=start_frame=${spec.keep.first}:end_frame=${spec.keep.first + spec.keep.count}`, 'setpts=PTS-STARTPTS');
+  }
+  return filters.join(',');
 }
 
 function describePlan(plan: ClassicPlan): string {
@@ -157,6 +171,20 @@ function progressOf(block: FfmpegProgressBlock, job: { expectedFrames: number; d
  *  (and some containers shift the video to match), so the audio is re-encoded to start exactly at the cut. */
 async function prepareOutput(output: EnhanceJobSpec['output'], audioCodecs: string[], cutsStart: boolean): Promise<OutputTarget> {
   const token = `${process.pid}-${randomBytes(4).toString('hex')}`;
+  if (output.kind === 'chunk') {
+    const finalPath = path.resolve(output.path);
+    requireChunkPath(finalPath);
+    await mkdir(path.dirname(finalPath), { recursive: true });
+    const tempPath = path.join(path.dirname(finalPath), `.${path.basename(finalPath, '.mp4')}.partial-${token}.mp4`);
+    return {
+      finalPath,
+      tempPath,
+      args: ['-map', '0:v:0', '-an', '-sn', '-dn', ...CHUNK_VIDEO_ARGS, tempPath],
+      notes: [],
+      commit: () => rename(tempPath, finalPath),
+      discard: () => rm(tempPath, { force: true }),
+    };
+  }
   if (output.kind === 'frames') {
     const finalPath = path.resolve(output.dir);
     const existing = await readdir(finalPath).catch(() => null);

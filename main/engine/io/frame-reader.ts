@@ -90,10 +90,13 @@ export async function openFrameReader(opts: {
   const frameBytes = width * height * 3;
 
   // -ss before -i with the default accurate_seek decodes from the previous key frame and drops frames before the
-  // start; -t as an output option then counts from the start. Rotation is applied by ffmpeg's autorotate.
+  // start. -t is an input option too: it then trims decoded frames by their exact timestamps, where an output -t
+  // compares timestamps rounded to the frame rate and can drop the last frame (a range that starts half a frame
+  // before a frame, as the chunk renderer's do, puts every frame exactly on a rounding boundary). Rotation is
+  // applied by ffmpeg's autorotate.
   const args = ['-hide_banner', '-nostdin', '-loglevel', 'error'];
   if (start > 0) args.push('-ss', start.toFixed(6));
-  args.push('-i', opts.file, '-t', (end - start).toFixed(6), '-map', '0:v:0', '-an', '-sn', '-dn');
+  args.push('-t', (end - start).toFixed(6), '-i', opts.file, '-map', '0:v:0', '-an', '-sn', '-dn');
   // Passthrough keeps every decoded frame exactly once (no duplicates, no drops): each one is a key frame.
   args.push('-fps_mode', 'passthrough', '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1');
 

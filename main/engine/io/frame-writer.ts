@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { EnhanceJobSpec, RgbFrame } from '../types';
+import { CHUNK_VIDEO_ARGS, requireChunkPath } from './chunk-encoding';
 import { StderrTail } from './stderr-tail';
 
 export type FrameWriter = {
@@ -16,6 +17,8 @@ export type FrameWriter = {
   finish(): Promise<string>;
   /** Stops ffmpeg and removes the temporary output. */
   abort(): Promise<void>;
+  /** Frames passed on to ffmpeg so far (frames outside `keep` are not counted). */
+  framesWritten(): number;
 };
 
 export const PNG_FRAME_PATTERN = 'frame-%06d.png';
@@ -30,6 +33,8 @@ export async function openFrameWriter(opts: {
   height: number;
   fps: number;
   audioFrom?: { file: string; startSec: number; endSec: number };
+  /** Frames to write, counted from the first frame given to write(); the others are dropped. All when absent. */
+  keep?: { first: number; count: number };
 }): Promise<FrameWriter> {
   const { width, height, fps, output } = opts;
   if (!(Number.isInteger(width) && Number.isInteger(height) && width > 0 && height > 0)) {
@@ -42,7 +47,13 @@ export async function openFrameWriter(opts: {
 
   let finalPath: string;
   let tempPath: string;
-  if (output.kind === 'video') {
+  if (output.kind === 'chunk') {
+    finalPath = path.resolve(output.path);
+    requireChunkPath(finalPath);
+    await mkdir(path.dirname(finalPath), { recursive: true });
+    tempPath = path.join(path.dirname(finalPath), `.${path.basename(finalPath, '.mp4')}.partial-${token}.mp4`);
+    args.push('-map', '0:v:0', ...CHUNK_VIDEO_ARGS, tempPath);
+  } else if (output.kind === 'video') {
     finalPath = path.resolve(output.path);
     const ext = path.extname(finalPath).toLowerCase();
     if (!ext) throw new Error(`The output ${finalPath} has no extension: name it .mp4, .mov, .mkv or .webm.`);
@@ -89,6 +100,10 @@ export async function openFrameWriter(opts: {
   let state: 'open' | 'finishing' | 'done' | 'aborted' = 'open';
   const inFlight: Promise<Error | null | undefined>[] = [];
   let writeFailed = false;
+  let given = 0;
+  let written = 0;
+  const keepFirst = opts.keep?.first ?? 0;
+  const keepEnd = opts.keep ? opts.keep.first + opts.keep.count : Infinity;
 
   const removeTemp = () => rm(tempPath, { recursive: true, force: true });
   const failure = async (what: string): Promise<Error> => {
@@ -103,6 +118,9 @@ export async function openFrameWriter(opts: {
       if (frame.width !== width || frame.height !== height || frame.data.length !== frameBytes) {
         throw new Error(`Frame of ${frame.width}x${frame.height} (${frame.data.length} bytes) given to a ${width}x${height} writer.`);
       }
+      const index = given++;
+      if (index < keepFirst || index >= keepEnd) return;
+      written++;
       // Up to IN_FLIGHT frames are queued on the pipe before a write waits, so ffmpeg encodes while the caller
       // computes the next frames instead of the two taking turns. The caller must not reuse a frame's buffer.
       if (writeFailed) throw await failure('while writing');
@@ -136,6 +154,7 @@ export async function openFrameWriter(opts: {
       state = 'done';
       return finalPath;
     },
+    framesWritten: () => written,
     async abort() {
       if (state === 'done' || state === 'aborted') return;
       state = 'aborted';

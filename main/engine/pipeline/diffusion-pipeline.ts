@@ -162,6 +162,7 @@ export async function runDiffusionJob(spec: EnhanceJobSpec, hooks: JobHooks, dep
         height: plan.height,
         fps: outputFps,
         audioFrom: spec.output.kind === 'video' ? { file: spec.input, startSec: spec.startSec ?? 0, endSec: (spec.startSec ?? 0) + keyCount / inputFps } : undefined,
+        keep: spec.keep,
       }),
     );
     const activeWriter = writer;
@@ -197,7 +198,7 @@ export async function runDiffusionJob(spec: EnhanceJobSpec, hooks: JobHooks, dep
     });
     const outputPath = await clock.time('write', () => activeWriter.finish());
     writer = null;
-    return { outputPath, frames: frames.total, width: plan.width, height: plan.height, fps: outputFps, stageSeconds: clock.seconds, notes };
+    return { outputPath, frames: activeWriter.framesWritten(), width: plan.width, height: plan.height, fps: outputFps, stageSeconds: clock.seconds, notes };
   } finally {
     reader?.close();
     const cleanup: Promise<unknown>[] = stores.map((store) => store.dispose());

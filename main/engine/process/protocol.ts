@@ -25,7 +25,9 @@ export const EnhanceJobSpecSchema = z.object({
   output: z.discriminatedUnion('kind', [
     z.object({ kind: z.literal('video'), path: z.string().min(1), crf: z.number().int().min(0).max(63).optional() }),
     z.object({ kind: z.literal('frames'), dir: z.string().min(1) }),
+    z.object({ kind: z.literal('chunk'), path: z.string().min(1) }),
   ]),
+  keep: z.object({ first: z.number().int().nonnegative(), count: z.number().int().positive() }).optional(),
 });
 
 export const EngineProgressSchema = z.object({

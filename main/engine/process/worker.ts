@@ -88,6 +88,9 @@ type RunningJob = { jobId: string; cancelled: boolean; progress: ProgressThrottl
 
 const port = openPort();
 let current: RunningJob | null = null;
+/** Pack file hashes for the process's life (keyed by path, mtime and size): the chunk renderer runs one job per
+ *  few frames, and re-hashing a multi-GB pack for each would cost more than the job. */
+let packHashes: import('../pack/hash-cache').HashCache | null = null;
 
 function peakRssBytes(): number {
   // maxRSS is in kilobytes and covers the process's whole life.
@@ -112,11 +115,14 @@ async function runJob(spec: EnhanceJobSpec, hooks: JobHooks): Promise<EngineResu
   // Loaded on first use so classic jobs never load onnxruntime.
   const { runDiffusionJob } = require('../pipeline/diffusion-pipeline') as typeof import('../pipeline/diffusion-pipeline');
   const { loadPack } = require('../pack/runtime') as typeof import('../pack/runtime');
+  const { HashCache } = require('../pack/hash-cache') as typeof import('../pack/hash-cache');
+  packHashes ??= new HashCache(null);
+  const hashCache = packHashes;
   const { ffmpeg, ffprobe } = ffmpegPaths();
   return runDiffusionJob(spec, hooks, {
     ffmpeg,
     ffprobe,
-    loadPack: (dir, execution) => loadPack(dir, execution, { log: hooks.log }),
+    loadPack: (dir, execution) => loadPack(dir, execution, { log: hooks.log, hashCache }),
   });
 }
 

@@ -1,0 +1,65 @@
+// Cache keys. A chunk's key covers everything that decides its pixels and nothing else: the media's content
+// (fingerprint), where the chunk lies on the grid (chunk and context length, index) and the settings hash (engine
+// version, pixel settings, pack hash). So a prompt typed on a classic clip, a trim, or another clip's change
+// invalidates nothing; a new scale invalidates that clip's chunks only. The provider is never part of a key.
+import { createHash } from 'node:crypto';
+import type { ClipSettings } from '../common/settings';
+
+/** Bump when an engine's output for the same settings changes (filters, encoder settings, sampler fixes): every
+ *  chunk computed by the older code then stops matching. */
+export const CLASSIC_ENGINE_VERSION = 'classic-1';
+export const DIFFUSION_ENGINE_VERSION = 'diffusion-1';
+
+/** JSON with object keys sorted, so equal values always hash the same. */
+export function stableJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') {
+    if (typeof value === 'number' && !Number.isFinite(value)) throw new TypeError(`Cannot hash the number ${value}`);
+    return JSON.stringify(value);
+  }
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** The settings that change pixels for the clip's engine. k rather than the target rate: two rates that give
+ *  the same k give the same frames. */
+export function pixelSettings(settings: ClipSettings, insertedFrames: number): Record<string, unknown> {
+  if (settings.engine === 'classic') {
+    return { scale: settings.scale, k: insertedFrames, classic: settings.classic };
+  }
+  return {
+    scale: settings.scale,
+    k: insertedFrames,
+    noise: settings.noise,
+    sCond: settings.sCond,
+    steps: settings.steps,
+    cfg: settings.cfg,
+    prompt: settings.prompt,
+    seed: settings.seed,
+    chunkFrames: settings.chunkFrames,
+    tileLatent: settings.tileLatent,
+  };
+}
+
+export function settingsHash(settings: ClipSettings, insertedFrames: number, packHash: string | null): string {
+  const engineVersion = settings.engine === 'classic' ? CLASSIC_ENGINE_VERSION : DIFFUSION_ENGINE_VERSION;
+  return sha256(stableJson({ engineVersion, settings: pixelSettings(settings, insertedFrames), packHash }));
+}
+
+export function chunkKey(parts: { fingerprint: string; chunkFrames: number; contextFrames: number; index: number; settingsHash: string }): string {
+  return sha256(
+    stableJson({
+      fingerprint: parts.fingerprint,
+      chunkFrames: parts.chunkFrames,
+      contextFrames: parts.contextFrames,
+      index: parts.index,
+      settingsHash: parts.settingsHash,
+    }),
+  );
+}
