@@ -184,8 +184,15 @@ export const Methods = {
   ),
   'timeline.splitClips': method(z.object({ clipIds: z.array(id).min(1), at: frame }), ProjectStateSchema),
   'timeline.deleteClips': method(z.object({ clipIds: z.array(id).min(1), ripple: z.boolean() }), ProjectStateSchema),
+  /** One undoable edit: either one settings object for every listed clip, or several writes (clips whose other
+   *  fields differ get each their own merged settings, still as one history entry). */
   'clip.setSettings': method(
-    z.object({ clipIds: z.array(id).min(1), settings: ClipSettingsSchema }),
+    z.union([
+      z.object({ clipIds: z.array(id).min(1), settings: ClipSettingsSchema }),
+      z.object({
+        writes: z.array(z.object({ clipIds: z.array(id).min(1), settings: ClipSettingsSchema })).min(1, 'Give at least one write.'),
+      }),
+    ]),
     ProjectStateSchema,
   ),
 

@@ -26,7 +26,7 @@ import { createChunkRenderer } from '../render/chunk-renderer';
 import type { ChunkRenderer } from '../render/types';
 import type { Handlers, ServiceContext } from './context';
 import { exportHandlers } from './export-service';
-import { previewHandlers } from './preview-service';
+import { cancelPreviewJob, previewHandlers } from './preview-service';
 import { ServedFiles } from './served-files';
 
 export type { Handlers };
@@ -478,7 +478,8 @@ export function createServices(opts: ServicesOptions): Services {
     'timeline.trimClip': (input) => edit((s) => s.trimClip(input)),
     'timeline.splitClips': ({ clipIds, at }) => edit((s) => s.splitClips(clipIds, at)),
     'timeline.deleteClips': ({ clipIds, ripple }) => edit((s) => s.deleteClips(clipIds, ripple)),
-    'clip.setSettings': ({ clipIds, settings }) => edit((s) => s.setClipSettings(clipIds, settings)),
+    'clip.setSettings': (input) =>
+      edit((s) => s.setClipSettingsEach('writes' in input ? input.writes : [{ clipIds: input.clipIds, settings: input.settings }])),
 
     'history.undo': () =>
       queue.run(async () => {
@@ -503,8 +504,10 @@ export function createServices(opts: ServicesOptions): Services {
     },
 
     'jobs.list': () => queue.run(async () => requireStore().listJobs()),
-    'jobs.cancel': ({ jobId }) =>
-      queue.run(async () => {
+    'jobs.cancel': async ({ jobId }) => {
+      // A running preview stops where it is (its engine job too), not only its record.
+      if (await cancelPreviewJob(context, jobId)) return { ok: true as const };
+      return queue.run(async () => {
         const s = requireStore();
         const job = s.listJobs().find((j) => j.id === jobId);
         if (!job) throw new ApiError('NOT_FOUND', `Job ${jobId} does not exist.`);
@@ -513,7 +516,8 @@ export function createServices(opts: ServicesOptions): Services {
         }
         emit({ event: 'job.updated', payload: s.updateJob(jobId, { state: 'cancelled', etaSec: null }) });
         return { ok: true as const };
-      }),
+      });
+    },
 
     'shell.showInFolder': async ({ path: file }) => {
       if (!opts.showInFolder) return { supported: false };

@@ -103,12 +103,19 @@ export function deleteClips(ctx: EditContext, clipIds: number[], ripple: boolean
   return { label, result: undefined };
 }
 
-export function setClipSettings(ctx: EditContext, clipIds: number[], settings: ClipSettings): Edit<void> {
-  const ids = requireIdList('clipIds', clipIds);
-  const parsed = ClipSettingsSchema.safeParse(settings);
-  if (!parsed.success) throw new ApiError('BAD_REQUEST', describeZodError(parsed.error, 'settings'));
-  const json = JSON.stringify(parsed.data);
-  for (const clip of ids.map((id) => requireClip(ctx.q, id))) ctx.rec.updateClip(clip, { ...clip, settings: json });
+export function setClipSettings(ctx: EditContext, writes: { clipIds: number[]; settings: ClipSettings }[]): Edit<void> {
+  if (!Array.isArray(writes) || writes.length === 0) throw new ApiError('BAD_REQUEST', 'Give at least one settings write.');
+  for (const { clipIds, settings } of writes) {
+    const ids = requireIdList('clipIds', clipIds);
+    const parsed = ClipSettingsSchema.safeParse(settings);
+    if (!parsed.success) throw new ApiError('BAD_REQUEST', describeZodError(parsed.error, 'settings'));
+    const json = JSON.stringify(parsed.data);
+    // Re-read each clip: a clip listed in two writes takes the later one.
+    for (const id of ids) {
+      const clip = requireClip(ctx.q, id);
+      ctx.rec.updateClip(clip, { ...clip, settings: json });
+    }
+  }
   return { label: 'Change enhancement settings', result: undefined };
 }
 

@@ -249,7 +249,11 @@ export class SqliteProjectStore implements ProjectStore {
   }
 
   setClipSettings(clipIds: number[], settings: ClipSettings): void {
-    this.edit('change the enhancement settings', (ctx) => edits.setClipSettings(ctx, clipIds, settings));
+    this.setClipSettingsEach([{ clipIds, settings }]);
+  }
+
+  setClipSettingsEach(writes: { clipIds: number[]; settings: ClipSettings }[]): void {
+    this.edit('change the enhancement settings', (ctx) => edits.setClipSettings(ctx, writes));
   }
 
   // History

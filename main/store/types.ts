@@ -47,6 +47,8 @@ export interface ProjectStore {
   /** Deletes the clips; with ripple, later clips on the same tracks shift left to close each gap. */
   deleteClips(clipIds: number[], ripple: boolean): void;
   setClipSettings(clipIds: number[], settings: ClipSettings): void;
+  /** Several settings writes as one edit (one history entry). */
+  setClipSettingsEach(writes: { clipIds: number[]; settings: ClipSettings }[]): void;
 
   // History
   undo(): HistoryEntry | null;

@@ -75,6 +75,21 @@ describe('addClip', () => {
     expect(layout()).toEqual([[0, 0, 100]]);
   });
 
+  it('writes different settings to several clips as one history entry', () => {
+    const a = add(0, 0, 10);
+    const b = add(10, 0, 10);
+    const entries = store.listHistory(100).total;
+    store.setClipSettingsEach([
+      { clipIds: [a.id], settings: { ...defaultClipSettings(), scale: 2, prompt: 'a' } },
+      { clipIds: [b.id], settings: { ...defaultClipSettings(), scale: 2, prompt: 'b' } },
+    ]);
+    expect(store.listHistory(100).total).toBe(entries + 1);
+    expect(store.listClips().map((c) => [c.settings.scale, c.settings.prompt])).toEqual([[2, 'a'], [2, 'b']]);
+    store.undo();
+    expect(store.listClips().map((c) => c.settings.scale)).toEqual([1, 1]);
+    expectRejected(() => store.setClipSettingsEach([]), 'BAD_REQUEST', /at least one settings write/);
+  });
+
   it('leaves other tracks alone', () => {
     const v2 = store.addTrack();
     add(0, 0, 50);
