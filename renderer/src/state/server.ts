@@ -16,7 +16,18 @@ const appInfoKey = ['appInfo'] as const;
 export const enginePrefsKey = ['enginePrefs'] as const;
 export const engineProvidersKey = ['engineProviders'] as const;
 export const packsKey = ['packs'] as const;
-const KEPT_ACROSS_PROJECTS = new Set<string>([projectKey[0], appInfoKey[0], enginePrefsKey[0], engineProvidersKey[0], packsKey[0]]);
+// Presets, the chunk cache's figures and the export codecs are app-level too (keys from state/clip-settings.ts and
+// state/export.ts, named here so this module does not import them).
+const KEPT_ACROSS_PROJECTS = new Set<string>([
+  projectKey[0],
+  appInfoKey[0],
+  enginePrefsKey[0],
+  engineProvidersKey[0],
+  packsKey[0],
+  'presets',
+  'cacheInfo',
+  'exportCodecs',
+]);
 
 export function call<M extends MethodName>(method: M, input: MethodInput<M>): Promise<MethodOutput<M>> {
   return getApi().call(method, input);

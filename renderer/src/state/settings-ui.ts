@@ -2,7 +2,7 @@
 // Ctrl/Cmd+, shortcut.
 import { createStore } from '../lib/store';
 
-export type SettingsTab = 'engine' | 'packs';
+export type SettingsTab = 'engine' | 'packs' | 'cache';
 
 export const settingsStore = createStore({ open: false, tab: 'engine' as SettingsTab });
 

@@ -1,4 +1,4 @@
-// The Settings dialog (app-level, not per project): engine preferences and model packs, one tab each. Opened from
+// The Settings dialog (app-level, not per project): engine preferences, model packs and the chunk cache, one tab each. Opened from
 // the toolbar, the start screen, or Ctrl/Cmd+, anywhere in the app.
 import * as Dialog from '@radix-ui/react-dialog';
 import { lazy, Suspense, useEffect } from 'react';
@@ -8,10 +8,12 @@ import { openSettings, settingsStore, type SettingsTab } from '../../state/setti
 // The panels (and the schema library their validation uses) load when the dialog first opens, not at start-up.
 const EnginePrefsForm = lazy(() => import('./EnginePrefsForm').then((m) => ({ default: m.EnginePrefsForm })));
 const PacksPanel = lazy(() => import('./PacksPanel').then((m) => ({ default: m.PacksPanel })));
+const CachePanel = lazy(() => import('./CachePanel').then((m) => ({ default: m.CachePanel })));
 
 const TABS: { id: SettingsTab; label: string }[] = [
   { id: 'engine', label: 'Engine' },
   { id: 'packs', label: 'Model packs' },
+  { id: 'cache', label: 'Cache' },
 ];
 
 export const SETTINGS_SHORTCUT = navigator.platform.toLowerCase().includes('mac') ? '⌘,' : 'Ctrl+,';
@@ -56,7 +58,7 @@ export function SettingsDialog() {
             ))}
           </div>
           <div role="tabpanel" id={`settings-panel-${tab}`} aria-labelledby={`settings-tab-${tab}`} className="settings-panel">
-            <Suspense fallback={<p className="muted">Loading…</p>}>{tab === 'engine' ? <EnginePrefsForm /> : <PacksPanel />}</Suspense>
+            <Suspense fallback={<p className="muted">Loading…</p>}>{tab === 'engine' ? <EnginePrefsForm /> : tab === 'packs' ? <PacksPanel /> : <CachePanel />}</Suspense>
           </div>
           <Dialog.Close className="btn btn-icon settings-close" aria-label="Close settings" data-testid="settings-close">
             ×

@@ -62,7 +62,7 @@ export const ClipView = memo(function ClipView({ clip, media, pxPerFrame, select
         transform: `translate(${clip.start * pxPerFrame + offsetX}px, ${offsetY}px)`,
         width,
       }}
-      onPointerDown={(e) => actions.beginMove(e, clip)}
+      onPointerDown={(e) => (e.altKey ? actions.beginSegment(e, clip) : actions.beginMove(e, clip))}
     >
       <div className="clip-video">
         {!offline && width > 24 && (

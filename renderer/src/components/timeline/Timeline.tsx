@@ -1,18 +1,21 @@
 // The timeline: ruler, tracks with virtualised clips, playhead; owns the pointer interactions (move, trim,
 // drop from the bin or the file system) and keeps the playhead in view when zooming.
-import { useCallback, useLayoutEffect, useMemo, useRef } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef } from 'react';
 import type { Clip, Track } from '../../../../main/common/model';
 import { mediaDurationInFrames } from '../../lib/frames';
 import { snapOffset } from '../../lib/snapping';
 import { useStore } from '../../lib/store';
 import { editorStore, playheadStore, selectOnly, toggleSelected } from '../../state/editor';
 import type { TimelineModel } from '../../state/model';
+import { clearDraggedSegment, setDraggedSegment } from '../../state/segment';
 import { useEdit, useMoveClips, useTrimClip } from '../../state/server';
 import { handleDroppedFiles, MEDIA_DRAG_TYPE } from '../MediaBin';
 import { TimelineActionsContext, type TimelineActions } from './actions';
 import { DRAG_START_PX, HEADER_WIDTH, ROW_HEIGHT, RULER_HEIGHT } from './layout';
 import { Playhead } from './Playhead';
+import { RenderStatusBar } from './RenderStatusBar';
 import { Ruler } from './Ruler';
+import { SegmentOverlay } from './SegmentOverlay';
 import { TrackLane } from './TrackLane';
 
 let firstRenderMarked = false;
@@ -27,6 +30,13 @@ function snapTargets(model: TimelineModel, exclude: ReadonlySet<number>): number
     targets.push(c.start, c.start + c.sourceOut - c.sourceIn);
   }
   return targets;
+}
+
+/** Whether a key press belongs to a text field or a dialog rather than to the timeline. */
+function isTyping(target: EventTarget | null): boolean {
+  if (!(target instanceof HTMLElement)) return false;
+  const tag = target.tagName;
+  return target.isContentEditable || tag === 'INPUT' || tag === 'TEXTAREA' || tag === 'SELECT' || !!target.closest('[role="dialog"]');
 }
 
 /** Runs `onMove` for each pointer move after the pointer went down, then `onUp` once. */
@@ -46,6 +56,7 @@ function trackPointer(down: React.PointerEvent, onMove: (e: PointerEvent) => voi
 
 export function Timeline({ model }: { model: TimelineModel }) {
   const scrollRef = useRef<HTMLDivElement>(null);
+  const contentRef = useRef<HTMLDivElement>(null);
   const modelRef = useRef(model);
   modelRef.current = model;
   const moveClips = useMoveClips();
@@ -96,6 +107,15 @@ export function Timeline({ model }: { model: TimelineModel }) {
     el.scrollLeft = Math.max(0, frame * pxPerFrame - screenX);
     editorStore.set({ scrollLeft: el.scrollLeft });
   }, [pxPerFrame]);
+
+  // Escape clears a dragged preview segment (the global shortcuts also cancel a running preview with it).
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Escape' && !isTyping(e.target)) clearDraggedSegment();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
 
   // Marked in a layout effect: the moment the clips are in the DOM (the timeline-open benchmark reads it).
   useLayoutEffect(() => {
@@ -193,6 +213,43 @@ export function Timeline({ model }: { model: TimelineModel }) {
           },
         );
       },
+      beginSegment(e, clip) {
+        if (e.button !== 0) return;
+        e.stopPropagation();
+        const m = modelRef.current;
+        const px = editorStore.get().pxPerFrame;
+        const frameAt = (clientX: number) => {
+          const left = contentRef.current!.getBoundingClientRect().left + HEADER_WIDTH;
+          return Math.max(0, Math.floor((clientX - left) / px));
+        };
+        const f0 = frameAt(e.clientX);
+        const selection = editorStore.get().selection;
+        const end = (c: Clip) => c.start + c.sourceOut - c.sourceIn;
+        // On the status bar: the selected clip under the pointer, else the topmost one.
+        const target =
+          clip ??
+          m.tracksTopDown
+            .flatMap((t) => m.state.clips.filter((c) => c.trackId === t.id && c.start <= f0 && f0 < end(c)))
+            .sort((a, b) => Number(selection.has(b.id)) - Number(selection.has(a.id)))[0];
+        const x0 = e.clientX;
+        let started = false;
+        trackPointer(
+          e,
+          (ev) => {
+            if (!target) return;
+            if (!started && Math.abs(ev.clientX - x0) < DRAG_START_PX) return;
+            started = true;
+            const f1 = frameAt(ev.clientX);
+            const start = Math.max(target.start, Math.min(f0, f1));
+            const stop = Math.min(end(target), Math.max(f0, f1) + 1);
+            if (stop > start) setDraggedSegment({ clipId: target.id, start, end: stop });
+          },
+          () => {
+            // A click (no drag) on the bar clears the segment, as a click anywhere else does.
+            if (!started) clearDraggedSegment();
+          },
+        );
+      },
     }),
     [],
   );
@@ -222,12 +279,21 @@ export function Timeline({ model }: { model: TimelineModel }) {
   return (
     <TimelineActionsContext.Provider value={actions}>
       <div className="timeline" data-testid="timeline" data-px-per-frame={pxPerFrame}>
-        <div className="timeline-scroll" ref={scrollRef}>
-          <div className="timeline-content" style={{ width: HEADER_WIDTH + contentWidth }}>
+        <div
+          className="timeline-scroll"
+          ref={scrollRef}
+          onPointerDownCapture={(e) => {
+            // A click anywhere but a segment drag (on the status bar, or Alt on a clip) clears the segment.
+            const el = e.target as HTMLElement;
+            if (!el.closest('.render-status-lane') && !(e.altKey && el.closest('[data-testid="clip"]'))) clearDraggedSegment();
+          }}
+        >
+          <div className="timeline-content" ref={contentRef} style={{ width: HEADER_WIDTH + contentWidth }}>
             <div className="timeline-ruler-row" style={{ height: RULER_HEIGHT }}>
               <div className="timeline-corner" style={{ width: HEADER_WIDTH }} />
               <Ruler fps={fps} markIn={markIn} markOut={markOut} width={contentWidth} />
             </div>
+            <RenderStatusBar width={contentWidth} />
             {model.tracksTopDown.map((track) => (
               <div className="timeline-row" key={track.id}>
                 <div className="track-header" style={{ width: HEADER_WIDTH, height: ROW_HEIGHT }}>
@@ -243,6 +309,7 @@ export function Timeline({ model }: { model: TimelineModel }) {
                 />
               </div>
             ))}
+            <SegmentOverlay />
             <Playhead scrollRef={scrollRef} />
           </div>
         </div>

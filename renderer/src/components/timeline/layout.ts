@@ -1,6 +1,8 @@
 // Timeline geometry shared by the ruler, lanes, clips and playhead.
 export const HEADER_WIDTH = 132;
 export const RULER_HEIGHT = 30;
+/** The render-status bar between the ruler and the tracks. */
+export const STATUS_BAR_HEIGHT = 14;
 export const CLIP_VIDEO_HEIGHT = 46;
 export const CLIP_AUDIO_HEIGHT = 16;
 export const ROW_PADDING = 5;
