@@ -3,7 +3,8 @@ import { useEffect } from 'react';
 import { editorStore } from '../state/editor';
 import { openExportDialog } from '../state/export-ui';
 import { shuttle, stop, togglePlay } from '../state/playback';
-import { cancelRunningPreview, startPreviewFromUi } from '../state/preview';
+import { cancelRunningPreview, closeCompare, compareShown, previewStore, startPreviewFromUi } from '../state/preview';
+import { compareTransport, cycleCompareZoom, setCompareMode, toggleAbSide } from './compare/compare-controls';
 import type { EditorCommands } from './useEditorCommands';
 
 function isTyping(target: EventTarget | null): boolean {
@@ -20,6 +21,10 @@ export function useShortcuts(commands: EditorCommands): void {
       const mod = e.ctrlKey || e.metaKey;
       const key = e.key;
       const lower = key.length === 1 ? key.toLowerCase() : key;
+      if (!mod && !e.altKey && compareShown(previewStore.get()) && compareKey(key, lower, e.shiftKey)) {
+        e.preventDefault();
+        return;
+      }
       let handled = true;
       if (mod && lower === 'z') e.shiftKey ? commands.redo() : commands.undo();
       else if (mod && lower === 'y') commands.redo();
@@ -53,4 +58,22 @@ export function useShortcuts(commands: EditorCommands): void {
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
   }, [commands]);
+}
+
+/** While the compare viewer is shown it takes the transport keys and its own; true when the key was its. */
+function compareKey(key: string, lower: string, shift: boolean): boolean {
+  const transport = compareTransport();
+  if (key === ' ') transport?.togglePlay();
+  else if (key === 'ArrowLeft') transport?.step(shift ? -10 : -1);
+  else if (key === 'ArrowRight') transport?.step(shift ? 10 : 1);
+  else if (key === 'Home') transport?.toLoopStart();
+  else if (key === '1') setCompareMode('wipe');
+  else if (key === '2') setCompareMode('side');
+  else if (key === '3') setCompareMode('ab');
+  else if (lower === 'b') toggleAbSide();
+  else if (lower === 'z') cycleCompareZoom();
+  else if (key === 'Escape') {
+    if (!cancelRunningPreview()) closeCompare();
+  } else return false;
+  return true;
 }
