@@ -5,6 +5,7 @@ import { CancelledError, type EngineProgress, type EngineResult, type EnhanceJob
 import { locateFfmpeg } from '../../media/ffmpeg-locate';
 import { runClassicJob } from '../classic/classic-engine';
 import { CANCEL_RECEIVED_MESSAGE, parseHostMessage, type EngineMessage } from './protocol';
+import { WarmPack } from './warm-pack';
 
 /** At most this many progress messages per second reach the host; stage changes and the last one always do. */
 const PROGRESS_INTERVAL_MS = 100;
@@ -91,6 +92,9 @@ let current: RunningJob | null = null;
 /** Pack file hashes for the process's life (keyed by path, mtime and size): the chunk renderer runs one job per
  *  few frames, and re-hashing a multi-GB pack for each would cost more than the job. */
 let packHashes: import('../pack/hash-cache').HashCache | null = null;
+/** The pack of the last diffusion job, kept open for the next one (see warm-pack.ts). */
+let warmPack: WarmPack | null = null;
+let currentLog: ((message: string) => void) | null = null;
 
 function peakRssBytes(): number {
   // maxRSS is in kilobytes and covers the process's whole life.
@@ -118,12 +122,21 @@ async function runJob(spec: EnhanceJobSpec, hooks: JobHooks): Promise<EngineResu
   const { HashCache } = require('../pack/hash-cache') as typeof import('../pack/hash-cache');
   packHashes ??= new HashCache(null);
   const hashCache = packHashes;
+  // The log of the job that loads the pack receives its loading messages; later jobs reuse the open sessions.
+  warmPack ??= new WarmPack((dir, execution) => loadPack(dir, execution, { log: (m) => currentLog?.(m), hashCache }));
+  const pack = warmPack;
   const { ffmpeg, ffprobe } = ffmpegPaths();
-  return runDiffusionJob(spec, hooks, {
-    ffmpeg,
-    ffprobe,
-    loadPack: (dir, execution) => loadPack(dir, execution, { log: hooks.log, hashCache }),
-  });
+  currentLog = hooks.log ?? null;
+  try {
+    return await runDiffusionJob(spec, hooks, { ffmpeg, ffprobe, loadPack: (dir, execution) => pack.get(dir, execution) });
+  } catch (error) {
+    // A cancel keeps the pack open for the next preview; any other failure (out of memory above all) frees it.
+    if (error instanceof CancelledError) throw error;
+    await pack.releaseAll().catch((releaseError) => hooks.log?.(`closing the pack after a failed job failed: ${String(releaseError)}`));
+    throw error;
+  } finally {
+    currentLog = null;
+  }
 }
 
 function ffmpegPaths(): { ffmpeg: string; ffprobe: string } {
