@@ -102,9 +102,10 @@ export class SqliteChunkCache implements ChunkCache {
     this.reconcile();
   }
 
-  /** Where the engine writes a chunk before put() moves it in. */
+  /** Where the engine writes a chunk before put() moves it in: a folder per process, because the app and a
+   *  headless render may share the cache, and one must not remove what the other is writing. */
   get tempDir(): string {
-    return path.join(this.dir, 'tmp');
+    return path.join(this.dir, 'tmp', String(process.pid));
   }
 
   tempFileFor(key: string): string {
@@ -144,12 +145,18 @@ export class SqliteChunkCache implements ChunkCache {
     return toChunk(row, file);
   }
 
+  /** Any entry of this media overlapping the chunk's frames, whatever its grid: switching a clip between engines
+   *  (whose grids differ) shows its enhanced ranges as stale, not as never enhanced. */
   hasAnyVariant(fingerprint: string, chunkFrames: number, index: number): boolean {
+    const first = index * chunkFrames;
+    const end = first + chunkFrames;
     return (
       this.timed('hasAnyVariant', () =>
         this.db
-          .prepare('SELECT 1 FROM chunks WHERE fingerprint = ? AND chunk_frames = ? AND chunk_index = ? LIMIT 1')
-          .get(fingerprint, chunkFrames, index),
+          .prepare(
+            'SELECT 1 FROM chunks WHERE fingerprint = ? AND chunk_index * chunk_frames < ? AND (chunk_index + 1) * chunk_frames > ? LIMIT 1',
+          )
+          .get(fingerprint, end, first),
       ) !== undefined
     );
   }
@@ -328,8 +335,15 @@ export class SqliteChunkCache implements ChunkCache {
       }
     }
     let temps = 0;
-    for (const name of fs.readdirSync(this.tempDir)) {
-      fs.rmSync(path.join(this.tempDir, name), { recursive: true, force: true });
+    const tempRoot = path.dirname(this.tempDir);
+    for (const name of fs.readdirSync(tempRoot)) {
+      if (/^\d+$/.test(name) && Number(name) !== process.pid && isProcessAlive(Number(name))) continue;
+      if (name === String(process.pid)) {
+        // Left by an earlier process that had this pid: empty it, keep the folder.
+        for (const leftover of fs.readdirSync(this.tempDir)) fs.rmSync(path.join(this.tempDir, leftover), { recursive: true, force: true }), temps++;
+        continue;
+      }
+      fs.rmSync(path.join(tempRoot, name), { recursive: true, force: true });
       temps++;
     }
     if (orphans + temps > 0) this.log(`chunk cache: removed ${orphans} unindexed and ${temps} temporary file(s)`);
@@ -422,4 +436,14 @@ function formatBytes(bytes: number): string {
     unit++;
   }
   return `${Number.isInteger(value) ? value : value.toFixed(1)} ${units[unit]}`;
+}
+
+/** Whether a process with this id runs (signal 0 checks without signalling; EPERM means it runs as another user). */
+function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }

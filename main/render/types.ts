@@ -70,7 +70,7 @@ export interface ChunkCache {
   info(): CacheInfo;
   /** The entry, marked as just used (LRU), or null. */
   get(key: string): CachedChunk | null;
-  /** Whether some entry exists for this media's chunk under any settings (for the 'stale' status). */
+  /** Whether some entry of this media, under any settings or grid, overlaps the chunk's frames ('stale'). */
   hasAnyVariant(fingerprint: string, chunkFrames: number, index: number): boolean;
   /** Moves the finished temporary file into the cache and indexes it; evicts least recently used entries (never
    *  pinned ones) beyond the limit. */

@@ -1,5 +1,6 @@
 // The chunk cache on a real SQLite index and real files: put/get, LRU eviction that spares pinned entries,
 // clear, limits, rates, and reconciliation with the disk when reopened.
+import { spawnSync } from 'node:child_process';
 import Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -77,6 +78,9 @@ describe('chunk cache', () => {
     expect(cache.hasAnyVariant('media-1', 24, 2)).toBe(true);
     expect(cache.hasAnyVariant('media-1', 24, 3)).toBe(false);
     expect(cache.hasAnyVariant('media-1', 8, 2)).toBe(false);
+    // Another grid (the other engine's) overlapping frames 48-71 sees it too.
+    expect(cache.hasAnyVariant('media-1', 8, 6)).toBe(true);
+    expect(cache.hasAnyVariant('media-1', 8, 9)).toBe(false);
     expect(cache.hasAnyVariant('media-2', 24, 2)).toBe(false);
   });
 
@@ -136,6 +140,14 @@ describe('chunk cache', () => {
     // A crash left a temporary file and a chunk file that never made it into the index.
     mkdirSync(path.join(cacheDir, 'tmp'), { recursive: true });
     writeFileSync(path.join(cacheDir, 'tmp', `${keyOf('half')}.mp4`), 'partial');
+    // Temporary folders are per process: a dead process's is removed, a running one's (a headless render sharing
+    // the cache) is left alone.
+    const deadPid = spawnSync('true').pid!;
+    const livePid = process.ppid;
+    for (const pid of [deadPid, livePid]) {
+      mkdirSync(path.join(cacheDir, 'tmp', String(pid)), { recursive: true });
+      writeFileSync(path.join(cacheDir, 'tmp', String(pid), `${keyOf('half')}.mp4`), 'partial');
+    }
     const orphan = path.join(cacheDir, keyOf('orphan').slice(0, 2), `${keyOf('orphan')}.mp4`);
     mkdirSync(path.dirname(orphan), { recursive: true });
     writeFileSync(orphan, 'orphan');
@@ -144,7 +156,8 @@ describe('chunk cache', () => {
     expect(reopened.info()).toMatchObject({ entries: 1, sizeBytes: 100 });
     expect(reopened.get(kept.key)).toEqual(kept);
     expect(reopened.peek(deleted.key)).toBeNull();
-    expect(readdirSync(path.join(cacheDir, 'tmp'))).toEqual([]);
+    expect(readdirSync(path.join(cacheDir, 'tmp')).sort()).toEqual([String(livePid), String(process.pid)].sort());
+    expect(readdirSync(path.join(cacheDir, 'tmp', String(livePid)))).toHaveLength(1);
     expect(existsSync(orphan)).toBe(false);
     expect(logs.join('\n')).toMatch(/dropped 1 entry whose file was missing/);
     reopened.close();
