@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultClipSettings } from '../../main/common/settings';
 import { defaultExecutionOptions } from '../../main/engine/execution';
-import { builtinPackDir } from '../../main/engine/pack/builtin';
+import { builtinPackDir, type BuiltinPackName } from '../../main/engine/pack/builtin';
 import { EngineHost } from '../../main/engine/process/engine-host';
 import type { EnhanceJobSpec } from '../../main/engine/types';
 import { makeTempDir, makeTestVideo } from '../helpers/media-fixtures';
@@ -25,7 +25,7 @@ afterAll(async () => {
   tmp.cleanup();
 });
 
-function spec(pack: string, name: string): EnhanceJobSpec {
+function spec(pack: BuiltinPackName, name: string): EnhanceJobSpec {
   const dir = path.join(tmp.dir, name);
   mkdirSync(dir, { recursive: true });
   return {

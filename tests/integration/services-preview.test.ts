@@ -177,11 +177,12 @@ describe('preview', () => {
     const job = (await call(services, 'jobs.list', {})).find((j) => j.id === started.id)!;
     expect(job.stats).toEqual({ chunks: 2, fromCache: 0, computed: 2 });
 
-    // Only the chunks asked for are computed: the clip shows cached over media frames 8..24 only.
+    // Only the chunks asked for are computed: the clip shows cached over media frames 8..24 only; the rest was
+    // enhanced by the classic previews above (another engine's grid), so it shows as stale, not as never enhanced.
     expect((await statusOfClip()).ranges).toEqual([
-      { start: 0, end: 8, state: 'none' },
+      { start: 0, end: 8, state: 'stale' },
       { start: 8, end: 24, state: 'cached' },
-      { start: 24, end: 48, state: 'none' },
+      { start: 24, end: 48, state: 'stale' },
     ]);
     const estimate = await call(services, 'clip.estimate', {
       clipId: clip.id,
