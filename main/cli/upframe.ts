@@ -1,5 +1,6 @@
 // The headless `upframe` command: enhances one video with the classic or the diffusion engine, running the engine
 // in its own process through EngineHost exactly as the editor does.
+// `upframe render` exports a project (main/cli/render-command.ts).
 // Exit codes: 0 done, 1 the job failed, 2 bad input (options, input file, existing output), 130 cancelled.
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { existsSync, readFileSync } from 'node:fs';
@@ -21,6 +22,8 @@ import { locateFfmpeg } from '../media/ffmpeg-locate';
 import { inspectMedia } from '../media/fingerprint';
 import { BadInputError, checkRange, integerArg, numberArg, settingsFromOptions, type EnhanceCliOptions } from './enhance-options';
 import { createProgressDisplay } from './progress-display';
+import { renderCommand } from './render-command';
+import type { RenderCliOptions } from './render-options';
 
 export const EXIT = { ok: 0, failed: 1, badInput: 2, cancelled: 130 } as const;
 
@@ -60,6 +63,23 @@ export async function main(argv: string[] = process.argv, io: CliIo = { stdout: 
     .option('-v, --verbose', 'print the engine log')
     .action(async (input: string, opts: EnhanceCliOptions) => {
       exitCode = await enhance(input, opts, io);
+    });
+
+  program
+    .command('render')
+    .description('Export a project (.upframe) without the editor: same planner, chunk cache and resume as the render queue')
+    .argument('<project>', 'project file (.upframe)')
+    .requiredOption('-o, --output <path>', 'output file (.mp4, .mov), or a folder for --codec png')
+    .option('--range <range>', 'timeline (default), marks (the I/O range), or clips:ID,ID')
+    .option('--codec <codec>', 'h264, h265, prores_hq, png or a hardware encoder (default: from the output extension)')
+    .option('--crf <n>', 'constant quality, 0 (lossless) to 51 (default 18)', parseWith(integerArg))
+    .option('--bitrate <kbps>', 'video bitrate in kb/s instead of --crf', parseWith(integerArg))
+    .addOption(new Option('--audio <mode>', 'copy (the source codec where possible), aac, or none').choices(['copy', 'aac', 'none']).default('aac'))
+    .option('--conform <policy>', 'when clips differ: first (default), largest, or WIDTHxHEIGHT@FPS')
+    .option('--overwrite', 'replace the output when it exists')
+    .option('--data-dir <dir>', 'folder of the chunk cache, packs and preferences (default: the app\'s user data folder)')
+    .action(async (project: string, opts: RenderCliOptions) => {
+      exitCode = await renderCommand(project, opts, io);
     });
 
   program

@@ -30,6 +30,8 @@ export type ServiceContext = {
   chunkRenderer(): ChunkRenderer;
   /** Called before another project opens or the project closes, and on shutdown: stop work on the old one. */
   onProjectClosing(listener: () => Promise<void> | void): void;
+  /** Called once a project has opened (its media checked): pick up its interrupted work. */
+  onProjectOpened(listener: (store: ProjectStore) => void): void;
   /** Registers a file the media protocol may serve (preview videos in the cache or a temp folder). */
   allowServedFile(absPath: string): void;
   /** URL on the media protocol (Range support) of a file allowed above. */

@@ -1,21 +1,35 @@
-// Export and the render queue (issue 5). Placeholder until implemented.
-import { ApiError } from '../common/api';
+// Export and the render queue (issue 5): the API's handlers over the ExportQueue of main/export.
+import { installedEncoders, listCodecs } from '../export/codecs';
+import { ExportQueue } from '../export/export-queue';
 import type { Handlers, ServiceContext } from './context';
 
 type ExportMethods = 'export.codecs' | 'export.start' | 'export.list' | 'export.pause' | 'export.resume' | 'export.cancel' | 'export.remove';
 
 export function exportHandlers(ctx: ServiceContext): Pick<Handlers, ExportMethods> {
-  void ctx;
-  const todo = async (): Promise<never> => {
-    throw new ApiError('INTERNAL', 'Not implemented yet.');
-  };
+  const queue = new ExportQueue({
+    currentStore: ctx.currentStore,
+    requireStore: ctx.requireStore,
+    ffmpeg: ctx.requireFfmpeg,
+    renderer: ctx.chunkRenderer,
+    emit: ctx.emit,
+    log: ctx.log,
+  });
+  // A closing project (another opens, the app quits) pauses its running export; it resumes from its last piece.
+  ctx.onProjectClosing(() => queue.stopRunning());
+  // An opened project's interrupted exports are paused (resumable) and its queued ones start, without waiting for
+  // the render queue to be looked at.
+  ctx.onProjectOpened((store) => queue.recover(store));
   return {
-    'export.codecs': todo,
-    'export.start': todo,
-    'export.list': todo,
-    'export.pause': todo,
-    'export.resume': todo,
-    'export.cancel': todo,
-    'export.remove': todo,
+    'export.codecs': async () => listCodecs(await installedEncoders(ctx.requireFfmpeg().ffmpeg)),
+    // Planning reads the project: it runs in the project queue so no edit or close lands in between.
+    'export.start': (spec) => ctx.queue.run(() => queue.start(spec)),
+    'export.list': async () => queue.list(),
+    'export.pause': ({ jobId }) => queue.pause(jobId),
+    'export.resume': async ({ jobId }) => queue.resume(jobId),
+    'export.cancel': ({ jobId }) => queue.cancel(jobId),
+    'export.remove': async ({ jobId }) => {
+      await queue.remove(jobId);
+      return { ok: true as const };
+    },
   };
 }

@@ -85,6 +85,7 @@ export function createServices(opts: ServicesOptions): Services {
   const imports = new ImportRegistry();
   const served = new ServedFiles();
   const closingListeners: Array<() => Promise<void> | void> = [];
+  const openedListeners: Array<(store: ProjectStore) => void> = [];
   let chunkRenderer: ChunkRenderer | null = null;
 
   // ffmpeg missing is not fatal: the app starts, app.info says why, and only media calls fail. A failed lookup is
@@ -252,6 +253,13 @@ export function createServices(opts: ServicesOptions): Services {
     const info = s.info();
     recent.touch(info.path, info.name);
     startMediaWatch(s);
+    for (const listener of openedListeners) {
+      try {
+        listener(s);
+      } catch (err) {
+        log(`resuming work of ${info.path} failed: ${(err as Error).stack ?? err}`);
+      }
+    }
     announceSwitch();
     return s.state();
   }
@@ -281,6 +289,7 @@ export function createServices(opts: ServicesOptions): Services {
       return chunkRenderer;
     },
     onProjectClosing: (listener) => void closingListeners.push(listener),
+    onProjectOpened: (listener) => void openedListeners.push(listener),
     allowServedFile: (file) => served.allow(file),
     servedFileUrl: (file) => served.url(opts.host, file),
     chooseFolder: opts.chooseFolder,
@@ -507,6 +516,11 @@ export function createServices(opts: ServicesOptions): Services {
     'jobs.cancel': async ({ jobId }) => {
       // A running preview stops where it is (its engine job too), not only its record.
       if (await cancelPreviewJob(context, jobId)) return { ok: true as const };
+      // An export is cancelled by its queue, which stops its work and removes its parts.
+      if (requireStore().getJob(jobId)?.kind === 'export') {
+        await handlers['export.cancel']({ jobId });
+        return { ok: true as const };
+      }
       return queue.run(async () => {
         const s = requireStore();
         const job = s.listJobs().find((j) => j.id === jobId);

@@ -1,0 +1,144 @@
+// `upframe render <project.upframe> -o <out>`: exports a project without the UI, through the same planner and
+// runner as the render queue (chunk cache included). An unfinished export of the same project to the same output
+// with the same options is resumed from its last finished piece.
+// Exit codes: 0 done, 1 failed, 2 bad input (options, project, output path), 130 interrupted (job paused).
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { ApiError } from '../common/api';
+import type { ExportSpec } from '../common/render-model';
+import { codecDefinition, installedEncoders } from '../export/codecs';
+import { createExportJob, describeOutput, listExportJobs, nameOutput, planSpec, readPayload, resumePoint } from '../export/export-job';
+import { runExportJob } from '../export/export-runner';
+import { checkFolder, checkNotExisting, outputTarget } from '../export/output-target';
+import { defaultUserDataDir } from '../host/user-data-dir';
+import { locateFfmpeg } from '../media/ffmpeg-locate';
+import type { FfmpegPaths } from '../media/types';
+import { createChunkRenderer } from '../render/chunk-renderer';
+import type { ChunkRenderer } from '../render/types';
+import { PackService } from '../services/packs';
+import { PreferencesStore } from '../services/preferences';
+import { openProjectStore } from '../store/project-store';
+import type { ProjectStore } from '../store/types';
+import { BadInputError } from './enhance-options';
+import { specFromOptions, type RenderCliOptions } from './render-options';
+import { createRenderProgress } from './render-progress';
+
+export type RenderIo = { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream };
+const EXIT = { ok: 0, failed: 1, badInput: 2, cancelled: 130 } as const;
+/** Errors about what the user gave (project, output path, range): exit 2. */
+const BAD_INPUT_CODES = new Set(['BAD_REQUEST', 'NOT_FOUND', 'NOT_WRITABLE', 'FILE_EXISTS', 'CONFLICT', 'MEDIA_OFFLINE', 'PACK_INVALID', 'MEDIA_UNREADABLE']);
+
+export async function renderCommand(projectArg: string, opts: RenderCliOptions, io: RenderIo): Promise<number> {
+  let store: ProjectStore | null = null;
+  let renderer: ChunkRenderer | null = null;
+  try {
+    const spec = specFromOptions(opts);
+    const projectFile = path.resolve(projectArg);
+    if (!existsSync(projectFile)) throw new BadInputError(`Project not found: ${projectFile}. Check the path (a .upframe file).`);
+    const ffmpeg = locateFfmpeg();
+    store = openProjectStore(projectFile, { log: () => {} });
+    const dataDir = opts.dataDir ? path.resolve(opts.dataDir) : defaultUserDataDir();
+    mkdirSync(dataDir, { recursive: true });
+    renderer = makeRenderer(dataDir, ffmpeg, (m) => void m);
+    const jobId = await findOrCreateJob(store, renderer, ffmpeg, spec, io);
+    return await run(store, renderer, ffmpeg, jobId, io);
+  } catch (error) {
+    if (error instanceof BadInputError) {
+      io.stderr.write(`upframe: ${error.message}\n`);
+      return EXIT.badInput;
+    }
+    if (error instanceof ApiError) {
+      io.stderr.write(`upframe: ${error.message}\n`);
+      return BAD_INPUT_CODES.has(error.code) ? EXIT.badInput : EXIT.failed;
+    }
+    throw error;
+  } finally {
+    await renderer?.dispose();
+    store?.close();
+  }
+}
+
+function makeRenderer(dataDir: string, ffmpeg: FfmpegPaths, log: (m: string) => void): ChunkRenderer {
+  return createChunkRenderer({
+    cacheDir: path.join(dataDir, 'cache', 'chunks'),
+    ffmpeg,
+    preferences: new PreferencesStore(path.join(dataDir, 'preferences.json'), log),
+    packs: new PackService({ userDataDir: dataDir }),
+    log,
+  });
+}
+
+function sameSpec(a: ExportSpec, b: ExportSpec): boolean {
+  return JSON.stringify({ ...a, overwrite: false }) === JSON.stringify({ ...b, overwrite: false });
+}
+
+async function findOrCreateJob(store: ProjectStore, renderer: ChunkRenderer, ffmpeg: FfmpegPaths, spec: ExportSpec, io: RenderIo): Promise<number> {
+  const codec = codecDefinition(spec.codec);
+  if (!(await installedEncoders(ffmpeg.ffmpeg)).has(codec.encoder)) {
+    throw new BadInputError(`--codec ${spec.codec}: the installed ffmpeg has no ${codec.encoder} encoder. Choose another codec.`);
+  }
+  await checkFolder(spec.folder);
+  const { plan, sources } = await planSpec(store, renderer, spec);
+  const name = nameOutput(store, spec, plan);
+  const finalPath = outputTarget(spec.folder, name, spec.codec, 0).finalPath;
+  const unfinished = listExportJobs(store).find(
+    (j) => j.outputPath === finalPath && ['queued', 'running', 'paused', 'failed'].includes(j.state) && sameSpec(j.spec, spec),
+  );
+  if (unfinished) {
+    const payload = readPayload(store, unfinished.id);
+    io.stderr.write(`Resuming at ${resumePoint(payload)} (export ${unfinished.id}, ${describeOutput(payload.plan)})\n`);
+    return unfinished.id;
+  }
+  checkNotExisting(finalPath, spec.overwrite);
+  const job = createExportJob(store, spec, plan, sources, name);
+  io.stderr.write(`Exporting ${finalPath}: ${describeOutput(plan)}, ${plan.pieces.length} pieces\n`);
+  return job.id;
+}
+
+async function run(store: ProjectStore, renderer: ChunkRenderer, ffmpeg: FfmpegPaths, jobId: number, io: RenderIo): Promise<number> {
+  const progress = createRenderProgress(io.stderr);
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSignal = () => {
+    interrupts += 1;
+    if (interrupts === 1) {
+      progress.note('Stopping: the finished pieces are kept; run the same command again to resume (Ctrl+C again to stop at once).');
+      controller.abort();
+      return;
+    }
+    process.exit(EXIT.cancelled);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const started = Date.now();
+  try {
+    const outcome = await runExportJob(
+      { store, ffmpeg, renderer: () => renderer, log: () => {}, onUpdate: (job) => progress.update(job) },
+      jobId,
+      controller.signal,
+    );
+    progress.stop();
+    const job = store.getJob(jobId)!;
+    if (outcome === 'done') {
+      const payload = readPayload(store, jobId);
+      const seconds = ((Date.now() - started) / 1000).toFixed(1);
+      io.stdout.write(`Wrote ${job.outputPath}: ${describeOutput(payload.plan)} in ${seconds} s\n`);
+      return EXIT.ok;
+    }
+    if (outcome === 'stopped') {
+      const payload = readPayload(store, jobId);
+      store.updateJob(jobId, {
+        state: 'paused',
+        etaSec: null,
+        message: `Paused: resume to continue from ${resumePoint(payload)}`,
+      });
+      io.stderr.write(`upframe: interrupted at ${resumePoint(payload)}; run the same command again to resume.\n`);
+      return EXIT.cancelled;
+    }
+    io.stderr.write(`upframe: ${job.message ?? 'the export failed'}\n`);
+    return EXIT.failed;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
