@@ -161,7 +161,13 @@ for (const c of CASES) {
     await page.goto(host.url);
     await expect(page.getByTestId('clip')).toHaveCount(1);
     await expect(page.getByTestId('mark-in')).toHaveAttribute('data-frame', String(MARK_IN));
-    await expect.poll(() => barStates(page)).toContain('none');
+    // Nothing is enhanced for these settings yet: 'none', or 'stale' where the other engine's case enhanced it.
+    await expect
+      .poll(async () => {
+        const states = await barStates(page);
+        return states.length > 0 && !states.includes('cached');
+      })
+      .toBe(true);
 
     // P previews the marked segment: progress per chunk with a time estimate, then the compare viewer.
     await recordProgressTexts(page);

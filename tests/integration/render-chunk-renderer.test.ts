@@ -75,7 +75,7 @@ function videoStream(file: string) {
 }
 
 function tempFiles(): string[] {
-  const dir = path.join(renderer.cache.dir, 'tmp');
+  const dir = renderer.cache.tempDir;
   return existsSync(dir) ? readdirSync(dir) : [];
 }
 
