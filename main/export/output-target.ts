@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { ApiError } from '../common/api-error';
+import { expandExportName, type ExportNameValues } from '../common/export-name';
 import type { ExportSpec } from '../common/render-model';
 import { codecDefinition } from './codecs';
 
@@ -16,20 +17,9 @@ export type OutputTarget = {
   tempPath: string;
 };
 
-/** The file name (without extension) from the template: {project}, {range}, {codec}, {date}, {time}. */
-export function expandName(template: string, values: { project: string; range: string; codec: string; now: Date }): string {
-  const pad = (n: number) => String(n).padStart(2, '0');
-  const d = values.now;
-  const tokens: Record<string, string> = {
-    project: values.project,
-    range: values.range,
-    codec: values.codec,
-    date: `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`,
-    time: `${pad(d.getHours())}-${pad(d.getMinutes())}-${pad(d.getSeconds())}`,
-  };
-  const expanded = template.replace(/\{(\w+)\}/g, (whole, key: string) => tokens[key] ?? whole);
-  // Characters no file system takes (and path separators) become '-'; a name is never hidden or empty.
-  const safe = expanded.replace(/[/\\:*?"<>|\x00-\x1f]/g, '-').trim().replace(/^\.+/, '');
+/** The file name (without extension) from the template; an empty result is refused with what to do. */
+export function expandName(template: string, values: ExportNameValues): string {
+  const safe = expandExportName(template, values);
   if (!safe) throw new ApiError('BAD_REQUEST', `The file name "${template}" is empty once expanded: give the output a name.`);
   return safe;
 }

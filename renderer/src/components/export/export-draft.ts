@@ -1,5 +1,6 @@
 // What the export dialog edits: text fields as typed, turned into an ExportSpec input only when starting.
 // Free of zod (types only), so the editor chunk stays small; the schema check lives in the lazily loaded form.
+import { expandExportName } from '../../../../main/common/export-name';
 import type { Rational } from '../../../../main/common/model';
 import type { ExportCodec, ExportCodecId } from '../../../../main/common/render-model';
 
@@ -118,24 +119,8 @@ export function rangeToken(range: RangeKind, clipIds: number[]): string {
   return clipIds.length === 1 ? `clip-${clipIds[0]}` : `${clipIds.length}-clips`;
 }
 
-function pad(n: number): string {
-  return String(n).padStart(2, '0');
-}
-
-/** The template with its tokens filled in, as the services name the output (they have the last word). */
-export function expandFileName(template: string, ctx: { project: string; range: string; codec: string; now: Date }): string {
-  const { now } = ctx;
-  const values: Record<string, string> = {
-    project: ctx.project,
-    range: ctx.range,
-    codec: ctx.codec,
-    date: `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`,
-    time: `${pad(now.getHours())}-${pad(now.getMinutes())}-${pad(now.getSeconds())}`,
-  };
-  const expanded = template.replace(/\{(\w+)\}/g, (whole, token: string) => values[token] ?? whole);
-  // As the services do: characters no file system takes become '-', and a name never starts hidden.
-  return expanded.replace(/[/\\:*?"<>|\x00-\x1f]/g, '-').trim().replace(/^\.+/, '');
-}
+/** The template with its tokens filled in, exactly as the services name the output. */
+export const expandFileName = expandExportName;
 
 /** Tokens the template names that do not exist (kept as typed in the name), for an inline warning. */
 export function unknownTokens(template: string, known: readonly string[]): string[] {
