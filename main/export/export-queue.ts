@@ -169,6 +169,10 @@ export class ExportQueue {
           renderer: () => this.deps.renderer(),
           log: this.deps.log,
           onUpdate: (job) => this.announce(store, job),
+          onChunksComputed: () => {
+            this.deps.emit({ event: 'render.statusChanged', payload: { clipIds: null } });
+            this.deps.emit({ event: 'cache.changed', payload: this.deps.renderer().cache.info() });
+          },
         },
         jobId,
         running.controller.signal,

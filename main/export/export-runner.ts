@@ -27,6 +27,8 @@ export type RunnerDeps = {
   log(message: string): void;
   /** Every stored change of the job (progress, state), for events and progress bars. */
   onUpdate(job: Job): void;
+  /** The export computed chunks into the cache (diffusion clips): the status bar and cache size change. */
+  onChunksComputed?(): void;
 };
 
 /** How the run ended. 'stopped': the signal aborted it (the caller decides: paused or cancelled). */
@@ -268,6 +270,7 @@ async function pieceFrames(
     );
     chunks = ensured.chunks;
     release = ensured.release;
+    if (ensured.computed > 0) deps.onChunksComputed?.();
   } else {
     const renderer = deps.renderer();
     const refs = renderer.chunksFor(variant, mediaStartSec, mediaEndSec + (0.5 * plan.fps.den) / plan.fps.num);
