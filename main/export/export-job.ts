@@ -15,10 +15,12 @@ export const EXPORT_JOB_KIND = 'export';
 const PAYLOAD_VERSION = 1;
 
 /** Output seconds per piece, chosen by measurement on a 2-core machine (20 s 640x360 -> 720p H.264 medium, two
- *  pieces encoding at a time): 2 s pieces ran at 1.11-1.16x one ffmpeg command, 1 s pieces at 1.20-1.23x, and a
- *  kill loses at most the two pieces in flight (bench/export-throughput.bench.ts, bench/export-resume.bench.ts).
+ *  pieces encoding at a time). Longer pieces cost less against one ffmpeg command (4 s: 1.03-1.08x, 3 s:
+ *  1.06-1.11x, 2 s: 1.11-1.16x, 1 s: 1.20-1.23x); shorter ones lose less to a kill, which throws away the two
+ *  pieces in flight (a resumed 60 s export cost 0.62 of a full one with 4 s pieces after a kill at half-way,
+ *  0.58 with 3 s). 3 s meets both targets (bench/export-throughput.bench.ts, bench/export-resume.bench.ts).
  *  UPFRAME_EXPORT_PIECE_SECONDS overrides it for those benchmarks. */
-export const PIECE_SECONDS = pieceSecondsFrom(process.env.UPFRAME_EXPORT_PIECE_SECONDS) ?? 2;
+export const PIECE_SECONDS = pieceSecondsFrom(process.env.UPFRAME_EXPORT_PIECE_SECONDS) ?? 3;
 
 function pieceSecondsFrom(text: string | undefined): number | null {
   const value = Number(text);

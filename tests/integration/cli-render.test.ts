@@ -8,9 +8,14 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultClipSettings } from '../../main/common/settings';
 import { buildClassicFilterGraph } from '../../main/engine/classic/filter-graph';
+import { PIECE_SECONDS } from '../../main/export/export-job';
 import { createServices } from '../../main/services/services';
 import { FFMPEG, ffprobeJson, makeTempDir, makeTestVideo } from '../helpers/media-fixtures';
 import { call } from '../helpers/services';
+
+/** Three pieces of output: enough to kill the render after the first and still have work left. */
+const SECONDS = 3 * PIECE_SECONDS;
+const FRAMES = SECONDS * 24;
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const CLI = path.join(ROOT, 'main', 'cli', 'upframe.ts');
@@ -48,7 +53,7 @@ beforeAll(async () => {
   out = path.join(tmp.dir, 'out');
   dataDir = path.join(tmp.dir, 'data');
   mkdirSync(out);
-  clip = makeTestVideo(tmp.dir, { name: 'clip', width: 160, height: 120, fps: 12, durationSec: 7 });
+  clip = makeTestVideo(tmp.dir, { name: 'clip', width: 160, height: 120, fps: 12, durationSec: SECONDS + 1 });
   project = path.join(tmp.dir, 'render.upframe');
   const services = createServices({ userDataDir: dataDir, host: 'web', log: () => {}, mediaWatchMs: 0 });
   try {
@@ -59,7 +64,7 @@ beforeAll(async () => {
       trackId: imported.state.tracks[0].id,
       start: 0,
       sourceIn: 6,
-      sourceOut: 78,
+      sourceOut: 6 + SECONDS * 12,
     });
     await call(services, 'clip.setSettings', { clipIds: [state.clips[0].id], settings: { ...defaultClipSettings(), scale: 2, targetFps: 24 } });
   } finally {
@@ -74,13 +79,13 @@ describe('upframe render', () => {
 
   it('exports the timeline in one go', async () => {
     const r = await upframe(['render', project, '-o', path.join(out, 'full.mp4'), '--data-dir', dataDir]);
-    expect(r.stderr).toMatch(/Exporting .*full\.mp4: 320x240 at 24 fps, 144 frames, 3 pieces/);
+    expect(r.stderr).toMatch(new RegExp(`Exporting .*full\\.mp4: 320x240 at 24 fps, ${FRAMES} frames, 3 pieces`));
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/Wrote .*full\.mp4/);
     reference = path.join(out, 'full.mp4');
     const probe = ffprobeJson(reference);
     const video = probe.streams.find((s: { codec_type: string }) => s.codec_type === 'video');
-    expect(Number(video.nb_frames)).toBe(144);
+    expect(Number(video.nb_frames)).toBe(FRAMES);
     expect(probe.streams.some((s: { codec_type: string }) => s.codec_type === 'audio')).toBe(true);
   }, 240_000);
 
@@ -115,7 +120,7 @@ describe('upframe render', () => {
     // The clip starts at source frame 6: output frame 12 of the continuous run at 24 fps.
     const continuous = execFileSync(
       FFMPEG,
-      ['-v', 'error', '-i', clip, '-map', '0:v:0', '-vf', `${graph},trim=start_frame=12:end_frame=156`, '-pix_fmt', 'yuv420p', '-f', 'md5', '-'],
+      ['-v', 'error', '-i', clip, '-map', '0:v:0', '-vf', `${graph},trim=start_frame=12:end_frame=${12 + FRAMES}`, '-pix_fmt', 'yuv420p', '-f', 'md5', '-'],
       { encoding: 'utf8' },
     ).trim();
     expect(framesMd5(target)).toBe(continuous);

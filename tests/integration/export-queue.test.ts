@@ -6,10 +6,15 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExportJob, ExportSpec } from '../../main/common/render-model';
 import { defaultClipSettings } from '../../main/common/settings';
+import { PIECE_SECONDS } from '../../main/export/export-job';
 import { createServices, type Services } from '../../main/services/services';
 import { openProjectStore } from '../../main/store/project-store';
 import { ffprobeJson, makeTempDir, makeTestVideo } from '../helpers/media-fixtures';
 import { call } from '../helpers/services';
+
+/** Three pieces of output, so a pause or a crash after the first leaves work to resume. */
+const SECONDS = 3 * PIECE_SECONDS;
+const FRAMES = SECONDS * 24;
 
 const tmp = makeTempDir('upframe-export-queue-');
 let services: Services;
@@ -49,7 +54,7 @@ const partsOf = (id: number) => readdirSync(outDir).filter((n) => n.endsWith(`.u
 beforeAll(async () => {
   outDir = path.join(tmp.dir, 'out');
   mkdirSync(outDir);
-  const clip = makeTestVideo(tmp.dir, { name: 'clip', width: 160, height: 120, fps: 12, durationSec: 6 });
+  const clip = makeTestVideo(tmp.dir, { name: 'clip', width: 160, height: 120, fps: 12, durationSec: SECONDS });
   project = path.join(tmp.dir, 'queue.upframe');
   services = newServices();
   await call(services, 'project.create', { path: project, name: 'Queue' });
@@ -96,7 +101,7 @@ describe('render queue', () => {
     expect(doneA.updatedAt).toBeGreaterThan(doneB.updatedAt);
     for (const job of [doneA, doneB]) {
       const video = ffprobeJson(job.outputPath).streams.find((s: { codec_type: string }) => s.codec_type === 'video');
-      expect(Number(video.nb_frames)).toBe(144);
+      expect(Number(video.nb_frames)).toBe(FRAMES);
     }
     expect(partsOf(a.id)).toEqual([]);
 
@@ -136,6 +141,6 @@ describe('render queue', () => {
     await call(services, 'export.resume', { jobId: d.id });
     const done = await waitFor(d.id, (j) => j.state === 'done', 'done');
     expect(done.elapsedSec).toBeGreaterThan(0);
-    expect(Number(ffprobeJson(done.outputPath).streams.find((s: { codec_type: string }) => s.codec_type === 'video').nb_frames)).toBe(144);
+    expect(Number(ffprobeJson(done.outputPath).streams.find((s: { codec_type: string }) => s.codec_type === 'video').nb_frames)).toBe(FRAMES);
   }, 300_000);
 });
