@@ -119,7 +119,7 @@ class EngineChunkRenderer implements ChunkRenderer {
       settings,
       engine: 'diffusion',
       pack: { id: pack.id, dir: pack.dir, hash: pack.hash },
-      settingsHash: settingsHash(settings, k, pack.hash),
+      settingsHash: settingsHash(settings, k, pack.hash, manifest.supports),
       chunkFrames,
       contextFrames: contextFramesFor(settings, k),
       insertedFrames: k,

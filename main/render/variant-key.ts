@@ -27,29 +27,32 @@ function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
+/** What the diffusion pack takes at all (manifest.supports): a control the pack ignores changes no pixel. */
+export type PackControls = { noise: boolean; cfg: boolean; prompt: boolean };
+
 /** The settings that change pixels for the clip's engine. k rather than the target rate: two rates that give
- *  the same k give the same frames. */
-export function pixelSettings(settings: ClipSettings, insertedFrames: number): Record<string, unknown> {
+ *  the same k give the same frames. Controls the pack ignores are left out, as the pipeline ignores them. */
+export function pixelSettings(settings: ClipSettings, insertedFrames: number, controls?: PackControls): Record<string, unknown> {
   if (settings.engine === 'classic') {
     return { scale: settings.scale, k: insertedFrames, classic: settings.classic };
   }
   return {
     scale: settings.scale,
     k: insertedFrames,
-    noise: settings.noise,
+    noise: controls?.noise === false ? 0 : settings.noise,
     sCond: settings.sCond,
     steps: settings.steps,
-    cfg: settings.cfg,
-    prompt: settings.prompt,
+    cfg: controls?.cfg === false ? null : settings.cfg,
+    prompt: controls?.prompt === false ? '' : settings.prompt,
     seed: settings.seed,
     chunkFrames: settings.chunkFrames,
     tileLatent: settings.tileLatent,
   };
 }
 
-export function settingsHash(settings: ClipSettings, insertedFrames: number, packHash: string | null): string {
+export function settingsHash(settings: ClipSettings, insertedFrames: number, packHash: string | null, controls?: PackControls): string {
   const engineVersion = settings.engine === 'classic' ? CLASSIC_ENGINE_VERSION : DIFFUSION_ENGINE_VERSION;
-  return sha256(stableJson({ engineVersion, settings: pixelSettings(settings, insertedFrames), packHash }));
+  return sha256(stableJson({ engineVersion, settings: pixelSettings(settings, insertedFrames, controls), packHash }));
 }
 
 export function chunkKey(parts: { fingerprint: string; chunkFrames: number; contextFrames: number; index: number; settingsHash: string }): string {

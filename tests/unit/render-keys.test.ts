@@ -36,6 +36,18 @@ describe('settings hash', () => {
     // The provider never changes a key.
     expect(settingsHash({ ...diffusion, provider: 'cuda' }, 0, PACK)).toBe(d);
   });
+
+  it('ignores the controls a pack does not take, as the pipeline does', () => {
+    const none = { noise: false, cfg: false, prompt: false };
+    const d = settingsHash(diffusion, 0, PACK, none);
+    for (const over of [{ prompt: 'a cat' }, { noise: 10 }, { cfg: 3 }]) {
+      expect(settingsHash({ ...diffusion, ...over }, 0, PACK, none)).toBe(d);
+      expect(settingsHash({ ...diffusion, ...over }, 0, PACK, { noise: true, cfg: true, prompt: true })).not.toBe(
+        settingsHash(diffusion, 0, PACK, { noise: true, cfg: true, prompt: true }),
+      );
+    }
+    expect(settingsHash({ ...diffusion, seed: 1 }, 0, PACK, none)).not.toBe(d);
+  });
 });
 
 describe('chunk key', () => {
