@@ -105,7 +105,7 @@ describe('upframe render', () => {
     expect(readdirSync(out).some((name) => name.startsWith('.resumed.upframe-parts-'))).toBe(true);
 
     const second = await upframe(args);
-    expect(second.stderr).toMatch(/Resuming at piece [23] of 3/);
+    expect(second.stderr).toMatch(/Resuming at piece [1-3] of 3/);
     expect(second.code).toBe(0);
     expect(framesMd5(target)).toBe(framesMd5(reference));
     // The parts are gone once the output is complete.
