@@ -7,11 +7,9 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
-import { defaultClipSettings } from '../main/common/settings';
 import { PIECE_SECONDS } from '../main/export/export-job';
-import { createServices } from '../main/services/services';
-import { makeTempDir, makeTestVideo } from '../tests/helpers/media-fixtures';
-import { call } from '../tests/helpers/services';
+import { makeTempDir } from '../tests/helpers/media-fixtures';
+import { makeOneClipProject } from './one-clip-project';
 
 // A minute of video: the command's fixed start (node, tsx, opening the project) is then a few percent of T, as in
 // real exports, rather than the bulk of a few-second export.
@@ -44,15 +42,7 @@ function render(args: string[], killAfterMs?: number): Promise<{ sec: number; co
 async function main(): Promise<void> {
   const tmp = makeTempDir('upframe-bench-resume-');
   try {
-    const clip = makeTestVideo(tmp.dir, { name: 'bench', width: 640, height: 360, fps: 24, durationSec: SECONDS });
-    const dataDir = path.join(tmp.dir, 'data');
-    const project = path.join(tmp.dir, 'bench.upframe');
-    const services = createServices({ userDataDir: dataDir, host: 'web', log: () => {}, mediaWatchMs: 0 });
-    await call(services, 'project.create', { path: project, name: 'Bench' });
-    const imported = await call(services, 'media.import', { paths: [clip] });
-    const state = await call(services, 'timeline.addClip', { mediaId: imported.imported[0].id, trackId: imported.state.tracks[0].id, start: 0 });
-    await call(services, 'clip.setSettings', { clipIds: [state.clips[0].id], settings: { ...defaultClipSettings(), scale: 2 } });
-    await services.close();
+    const { dataDir, project } = await makeOneClipProject(tmp.dir, SECONDS);
     const out = path.join(tmp.dir, 'out');
     mkdirSync(out);
     const common = ['--data-dir', dataDir, '--crf', '18', '--audio', 'aac'];

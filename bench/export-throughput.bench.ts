@@ -8,7 +8,6 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { ExportSpec } from '../main/common/render-model';
-import { defaultClipSettings } from '../main/common/settings';
 import { createExportJob, nameOutput, planSpec, PIECE_SECONDS, readPayload } from '../main/export/export-job';
 import { runExportJob } from '../main/export/export-runner';
 import { cutPieces } from '../main/export/plan';
@@ -16,10 +15,9 @@ import { locateFfmpeg } from '../main/media/ffmpeg-locate';
 import { createChunkRenderer } from '../main/render/chunk-renderer';
 import { PackService } from '../main/services/packs';
 import { PreferencesStore } from '../main/services/preferences';
-import { createServices } from '../main/services/services';
 import { openProjectStore } from '../main/store/project-store';
-import { call } from '../tests/helpers/services';
-import { FFMPEG, makeTempDir, makeTestVideo } from '../tests/helpers/media-fixtures';
+import { FFMPEG, makeTempDir } from '../tests/helpers/media-fixtures';
+import { makeOneClipProject } from './one-clip-project';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const PIECES = (process.env.BENCH_PIECES ?? `${PIECE_SECONDS}`).split(',').map(Number);
@@ -27,15 +25,7 @@ const PIECES = (process.env.BENCH_PIECES ?? `${PIECE_SECONDS}`).split(',').map(N
 async function main(): Promise<void> {
   const tmp = makeTempDir('upframe-bench-export-');
   try {
-    const clip = makeTestVideo(tmp.dir, { name: 'bench', width: 640, height: 360, fps: 24, durationSec: SECONDS });
-    const dataDir = path.join(tmp.dir, 'data');
-    const project = path.join(tmp.dir, 'bench.upframe');
-    const services = createServices({ userDataDir: dataDir, host: 'web', log: () => {}, mediaWatchMs: 0 });
-    await call(services, 'project.create', { path: project, name: 'Bench' });
-    const imported = await call(services, 'media.import', { paths: [clip] });
-    const state = await call(services, 'timeline.addClip', { mediaId: imported.imported[0].id, trackId: imported.state.tracks[0].id, start: 0 });
-    await call(services, 'clip.setSettings', { clipIds: [state.clips[0].id], settings: { ...defaultClipSettings(), scale: 2 } });
-    await services.close();
+    const { clip, dataDir, project } = await makeOneClipProject(tmp.dir, SECONDS);
 
     const ffmpeg = locateFfmpeg();
     const store = openProjectStore(project);

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { ApiError } from '../common/api';
 import type { ExportSpec } from '../common/render-model';
 import { codecDefinition, installedEncoders } from '../export/codecs';
-import { createExportJob, describeOutput, listExportJobs, nameOutput, planSpec, readPayload, resumePoint } from '../export/export-job';
+import { createExportJob, describeOutput, listExportJobs, markPaused, nameOutput, planSpec, readPayload, resumePoint } from '../export/export-job';
 import { runExportJob } from '../export/export-runner';
 import { checkFolder, checkNotExisting, outputTarget } from '../export/output-target';
 import { defaultUserDataDir } from '../host/user-data-dir';
@@ -22,6 +22,7 @@ import type { ProjectStore } from '../store/types';
 import { BadInputError } from './enhance-options';
 import { specFromOptions, type RenderCliOptions } from './render-options';
 import { createRenderProgress } from './render-progress';
+import { onInterrupt } from './interrupts';
 
 export type RenderIo = { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream };
 const EXIT = { ok: 0, failed: 1, badInput: 2, cancelled: 130 } as const;
@@ -98,18 +99,13 @@ async function findOrCreateJob(store: ProjectStore, renderer: ChunkRenderer, ffm
 async function run(store: ProjectStore, renderer: ChunkRenderer, ffmpeg: FfmpegPaths, jobId: number, io: RenderIo): Promise<number> {
   const progress = createRenderProgress(io.stderr);
   const controller = new AbortController();
-  let interrupts = 0;
-  const onSignal = () => {
-    interrupts += 1;
-    if (interrupts === 1) {
+  const stopListening = onInterrupt({
+    first: () => {
       progress.note('Stopping: the finished pieces are kept; run the same command again to resume (Ctrl+C again to stop at once).');
       controller.abort();
-      return;
-    }
-    process.exit(EXIT.cancelled);
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+    },
+    again: () => process.exit(EXIT.cancelled),
+  });
   const started = Date.now();
   try {
     const outcome = await runExportJob(
@@ -126,19 +122,14 @@ async function run(store: ProjectStore, renderer: ChunkRenderer, ffmpeg: FfmpegP
       return EXIT.ok;
     }
     if (outcome === 'stopped') {
+      markPaused(store, jobId);
       const payload = readPayload(store, jobId);
-      store.updateJob(jobId, {
-        state: 'paused',
-        etaSec: null,
-        message: `Paused: resume to continue from ${resumePoint(payload)}`,
-      });
       io.stderr.write(`upframe: interrupted at ${resumePoint(payload)}; run the same command again to resume.\n`);
       return EXIT.cancelled;
     }
     io.stderr.write(`upframe: ${job.message ?? 'the export failed'}\n`);
     return EXIT.failed;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    stopListening();
   }
 }

@@ -24,6 +24,7 @@ import { BadInputError, checkRange, integerArg, numberArg, settingsFromOptions, 
 import { createProgressDisplay } from './progress-display';
 import { renderCommand } from './render-command';
 import type { RenderCliOptions } from './render-options';
+import { onInterrupt } from './interrupts';
 
 export const EXIT = { ok: 0, failed: 1, badInput: 2, cancelled: 130 } as const;
 
@@ -225,19 +226,14 @@ async function runJob(spec: EnhanceJobSpec, packNote: string | null, opts: Enhan
   const display = createProgressDisplay(io.stderr);
   const host = new EngineHost({ log: opts.verbose ? (m) => display.note(m) : undefined });
   const controller = new AbortController();
-  let interrupts = 0;
-  const onSigint = () => {
-    interrupts += 1;
-    if (interrupts === 1) {
+  const stopListening = onInterrupt({
+    first: () => {
       display.note('Cancelling (press Ctrl+C again to stop at once)...');
       controller.abort();
-      return;
-    }
+    },
     // A second Ctrl+C: stop the engine now. Its temporary output is hidden and marked partial.
-    void host.dispose().finally(() => process.exit(EXIT.cancelled));
-  };
-  process.on('SIGINT', onSigint);
-  process.on('SIGTERM', onSigint);
+    again: () => void host.dispose().finally(() => process.exit(EXIT.cancelled)),
+  });
 
   if (packNote) io.stderr.write(`${packNote}\n`);
   io.stderr.write(`${describeJob(spec)}\n`);
@@ -261,8 +257,7 @@ async function runJob(spec: EnhanceJobSpec, packNote: string | null, opts: Enhan
     }
     throw error;
   } finally {
-    process.off('SIGINT', onSigint);
-    process.off('SIGTERM', onSigint);
+    stopListening();
     await host.dispose();
   }
 }

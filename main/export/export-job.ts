@@ -59,6 +59,13 @@ export function resumePoint(payload: ExportPayload): string {
   return `piece ${first + 1} of ${payload.plan.pieces.length}`;
 }
 
+/** Marks the export paused, saying where a resume starts: 'Paused' when stopped on purpose, 'Interrupted' when
+ *  found running after a crash or kill. */
+export function markPaused(store: ProjectStore, jobId: number, cause: 'Paused' | 'Interrupted' = 'Paused'): Job {
+  const message = `${cause}: resume to continue from ${resumePoint(readPayload(store, jobId))}`;
+  return store.updateJob(jobId, { state: 'paused', etaSec: null, message });
+}
+
 export function readPayload(store: ProjectStore, jobId: number): ExportPayload {
   const raw = store.getJobPayload(jobId) as Partial<ExportPayload> | null;
   if (!raw || raw.version !== PAYLOAD_VERSION || !raw.plan || !raw.target || !Array.isArray(raw.finished)) {

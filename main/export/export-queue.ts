@@ -9,7 +9,7 @@ import type { FfmpegPaths } from '../media/types';
 import type { ChunkRenderer } from '../render/types';
 import type { ProjectStore } from '../store/types';
 import { codecDefinition, installedEncoders } from './codecs';
-import { createExportJob, EXPORT_JOB_KIND, listExportJobs, nameOutput, planSpec, readPayload, resumePoint, toExportJob } from './export-job';
+import { createExportJob, EXPORT_JOB_KIND, listExportJobs, markPaused, nameOutput, planSpec, readPayload, resumePoint, toExportJob } from './export-job';
 import { runExportJob } from './export-runner';
 import { checkFolder, checkNotExisting, outputTarget } from './output-target';
 
@@ -67,7 +67,7 @@ export class ExportQueue {
       this.running.controller.abort();
       await this.running.finished;
     } else if (job.state === 'queued') {
-      this.announce(store, store.updateJob(jobId, { state: 'paused', etaSec: null, message: this.pausedMessage(store, jobId) }));
+      this.announce(store, markPaused(store, jobId));
     } else if (job.state !== 'paused') {
       throw new ApiError('CONFLICT', `Export ${jobId} is ${job.state}: only a queued or running export can be paused.`);
     }
@@ -134,9 +134,7 @@ export class ExportQueue {
     for (const job of store.listJobs()) {
       if (job.kind !== EXPORT_JOB_KIND || job.state !== 'running') continue;
       if (this.running?.store === store && this.running.jobId === job.id) continue;
-      const payload = readPayload(store, job.id);
-      const message = `Interrupted: resume to continue from ${resumePoint(payload)}`;
-      this.announce(store, store.updateJob(job.id, { state: 'paused', etaSec: null, message }));
+      this.announce(store, markPaused(store, job.id, 'Interrupted'));
     }
     this.kick();
   }
@@ -181,7 +179,7 @@ export class ExportQueue {
       if (outcome !== 'stopped') return;
       const current = store.getJob(jobId);
       if (running.intent === 'cancel' || current?.state === 'cancelled') await this.finishCancelled(store, jobId);
-      else this.announce(store, store.updateJob(jobId, { state: 'paused', etaSec: null, message: this.pausedMessage(store, jobId) }));
+      else this.announce(store, markPaused(store, jobId));
     } catch (error) {
       // The runner records its own failures; this is a failure to even read the job (closed project, bad payload).
       this.deps.log(`export ${jobId} could not run: ${(error as Error).stack ?? error}`);
@@ -191,11 +189,6 @@ export class ExportQueue {
         this.deps.log(`export ${jobId}: could not record the failure: ${(inner as Error).message}`);
       }
     }
-  }
-
-  private pausedMessage(store: ProjectStore, jobId: number): string {
-    const payload = readPayload(store, jobId);
-    return `Paused: resume to continue from ${resumePoint(payload)}`;
   }
 
   private async finishCancelled(store: ProjectStore, jobId: number): Promise<void> {

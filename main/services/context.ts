@@ -30,6 +30,9 @@ export type ServiceContext = {
   chunkRenderer(): ChunkRenderer;
   /** Called before another project opens or the project closes, and on shutdown: stop work on the old one. */
   onProjectClosing(listener: () => Promise<void> | void): void;
+  /** jobs.cancel hands jobs of this kind to `cancel`, which stops their work; it returns false to leave the job
+   *  to the plain record update (e.g. a preview that is no longer running). */
+  onJobCancel(kind: string, cancel: (jobId: number) => Promise<boolean>): void;
   /** Called once a project has opened (its media checked): pick up its interrupted work. */
   onProjectOpened(listener: (store: ProjectStore) => void): void;
   /** Registers a file the media protocol may serve (preview videos in the cache or a temp folder). */

@@ -19,6 +19,11 @@ export function exportHandlers(ctx: ServiceContext): Pick<Handlers, ExportMethod
   // An opened project's interrupted exports are paused (resumable) and its queued ones start, without waiting for
   // the render queue to be looked at.
   ctx.onProjectOpened((store) => queue.recover(store));
+  // jobs.cancel on an export goes through its queue, which stops its work and removes its parts.
+  ctx.onJobCancel('export', async (jobId) => {
+    await queue.cancel(jobId);
+    return true;
+  });
   return {
     'export.codecs': async () => listCodecs(await installedEncoders(ctx.requireFfmpeg().ffmpeg)),
     // Planning reads the project: it runs in the project queue so no edit or close lands in between.

@@ -71,15 +71,6 @@ class PreviewRegistry {
   }
 }
 
-const registries = new WeakMap<ServiceContext, PreviewRegistry>();
-
-/**
- * Stops a running preview given its job id (for jobs.cancel), waiting until it has ended. Returns false when the
- * job is not a preview of this session that is still running, so the caller handles it as any other job.
- */
-export async function cancelPreviewJob(ctx: ServiceContext, jobId: number): Promise<boolean> {
-  return (await registries.get(ctx)?.cancel(jobId)) === true;
-}
 
 /** The clip's timeline span intersected with [start, end), or BAD_REQUEST saying where the clip is. */
 export function clampSegment(clip: Clip, start: number, end: number): { start: number; end: number } {
@@ -97,7 +88,9 @@ export function clampSegment(clip: Clip, start: number, end: number): { start: n
 
 export function previewHandlers(ctx: ServiceContext): Pick<Handlers, PreviewMethods> {
   const registry = new PreviewRegistry();
-  registries.set(ctx, registry);
+  // jobs.cancel on a running preview stops it where it is (its engine job too), waiting until it has ended; a
+  // preview that is not running is left to the plain record update.
+  ctx.onJobCancel('preview', async (jobId) => (await registry.cancel(jobId)) === true);
   const presets = new PresetStore(path.join(ctx.userDataDir, 'presets.json'), ctx.log);
   const files = new PreviewFiles(path.join(ctx.userDataDir, 'cache', 'previews'), ctx.log);
   // Starts one at a time, so two quick starts cannot both pass "cancel the running one" and both run.

@@ -26,7 +26,7 @@ import { createChunkRenderer } from '../render/chunk-renderer';
 import type { ChunkRenderer } from '../render/types';
 import type { Handlers, ServiceContext } from './context';
 import { exportHandlers } from './export-service';
-import { cancelPreviewJob, previewHandlers } from './preview-service';
+import { previewHandlers } from './preview-service';
 import { ServedFiles } from './served-files';
 
 export type { Handlers };
@@ -86,6 +86,7 @@ export function createServices(opts: ServicesOptions): Services {
   const served = new ServedFiles();
   const closingListeners: Array<() => Promise<void> | void> = [];
   const openedListeners: Array<(store: ProjectStore) => void> = [];
+  const jobCancellers = new Map<string, (jobId: number) => Promise<boolean>>();
   let chunkRenderer: ChunkRenderer | null = null;
 
   // ffmpeg missing is not fatal: the app starts, app.info says why, and only media calls fail. A failed lookup is
@@ -290,6 +291,7 @@ export function createServices(opts: ServicesOptions): Services {
     },
     onProjectClosing: (listener) => void closingListeners.push(listener),
     onProjectOpened: (listener) => void openedListeners.push(listener),
+    onJobCancel: (kind, cancel) => void jobCancellers.set(kind, cancel),
     allowServedFile: (file) => served.allow(file),
     servedFileUrl: (file) => served.url(opts.host, file),
     chooseFolder: opts.chooseFolder,
@@ -514,13 +516,10 @@ export function createServices(opts: ServicesOptions): Services {
 
     'jobs.list': () => queue.run(async () => requireStore().listJobs()),
     'jobs.cancel': async ({ jobId }) => {
-      // A running preview stops where it is (its engine job too), not only its record.
-      if (await cancelPreviewJob(context, jobId)) return { ok: true as const };
-      // An export is cancelled by its queue, which stops its work and removes its parts.
-      if (requireStore().getJob(jobId)?.kind === 'export') {
-        await handlers['export.cancel']({ jobId });
-        return { ok: true as const };
-      }
+      // Jobs whose owner runs them (previews, exports) are stopped by that owner, not only in their record.
+      const kind = requireStore().getJob(jobId)?.kind;
+      const cancel = kind === undefined ? undefined : jobCancellers.get(kind);
+      if (cancel && (await cancel(jobId))) return { ok: true as const };
       return queue.run(async () => {
         const s = requireStore();
         const job = s.listJobs().find((j) => j.id === jobId);

@@ -146,42 +146,29 @@ export function CompareViewer({ preview }: { preview: Preview }) {
         onPointerUp={endDrag}
         onPointerCancel={endDrag}
       >
-        <div className={paneClass('original')}>
-          <div className="compare-picture" style={boxStyle}>
-            <video
-              ref={originalRef}
-              className="compare-video"
-              data-testid="compare-original"
-              data-width={preview.original.width}
-              data-height={preview.original.height}
-              src={preview.original.url ?? undefined}
-              muted
-              playsInline
-              preload="auto"
-              onLoadedMetadata={() => clock.onOriginalMetadata()}
-              onError={onVideoError('original')}
-            />
-          </div>
-          <SideLabel clock={clock} side="original" info={preview.original} ab={mode === 'ab'} />
-        </div>
-        <div className={paneClass('enhanced')} style={mode === 'wipe' ? { clipPath: `inset(0 0 0 ${split * 100}%)` } : undefined}>
-          <div className="compare-picture" style={boxStyle}>
-            <video
-              ref={enhancedRef}
-              className="compare-video"
-              data-testid="compare-enhanced"
-              data-width={preview.enhanced.width}
-              data-height={preview.enhanced.height}
-              src={preview.enhanced.url ?? undefined}
-              muted
-              playsInline
-              preload="auto"
-              onLoadedMetadata={() => clock.onEnhancedMetadata()}
-              onError={onVideoError('enhanced')}
-            />
-          </div>
-          <SideLabel clock={clock} side="enhanced" info={preview.enhanced} ab={mode === 'ab'} />
-        </div>
+        <ComparePane
+          side="original"
+          info={preview.original}
+          videoRef={originalRef}
+          className={paneClass('original')}
+          boxStyle={boxStyle}
+          clock={clock}
+          ab={mode === 'ab'}
+          onMetadata={() => clock.onOriginalMetadata()}
+          onError={onVideoError('original')}
+        />
+        <ComparePane
+          side="enhanced"
+          info={preview.enhanced}
+          videoRef={enhancedRef}
+          className={paneClass('enhanced')}
+          style={mode === 'wipe' ? { clipPath: `inset(0 0 0 ${split * 100}%)` } : undefined}
+          boxStyle={boxStyle}
+          clock={clock}
+          ab={mode === 'ab'}
+          onMetadata={() => clock.onEnhancedMetadata()}
+          onError={onVideoError('enhanced')}
+        />
         {mode === 'wipe' && (
           <div className="compare-split" style={{ left: `${split * 100}%` }} data-testid="compare-split" aria-label="Wipe position">
             <span className="compare-split-grip" />
@@ -263,6 +250,42 @@ export function CompareViewer({ preview }: { preview: Preview }) {
         </div>
       </footer>
     </section>
+  );
+}
+
+/** One side of the compare: its video in the shared picture box (so both sides stay aligned), and its label. */
+function ComparePane(props: {
+  side: CompareSide;
+  info: PreviewSide;
+  videoRef: React.RefObject<HTMLVideoElement | null>;
+  className: string;
+  style?: React.CSSProperties;
+  boxStyle: React.CSSProperties;
+  clock: CompareClock;
+  ab: boolean;
+  onMetadata(): void;
+  onError(e: SyntheticEvent<HTMLVideoElement>): void;
+}) {
+  const { side, info } = props;
+  return (
+    <div className={props.className} style={props.style}>
+      <div className="compare-picture" style={props.boxStyle}>
+        <video
+          ref={props.videoRef}
+          className="compare-video"
+          data-testid={`compare-${side}`}
+          data-width={info.width}
+          data-height={info.height}
+          src={info.url ?? undefined}
+          muted
+          playsInline
+          preload="auto"
+          onLoadedMetadata={props.onMetadata}
+          onError={props.onError}
+        />
+      </div>
+      <SideLabel clock={props.clock} side={side} info={info} ab={props.ab} />
+    </div>
   );
 }
 
