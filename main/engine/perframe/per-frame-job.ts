@@ -5,12 +5,12 @@
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { insertedFrames } from '../../common/settings';
-import { evenFloor } from '../classic/filter-graph';
 import { openFrameReader, type FrameReader } from '../io/frame-reader';
 import { openFrameWriter, type FrameWriter } from '../io/frame-writer';
 import type { HashCache } from '../pack/hash-cache';
 import { perFramePackId, verifyPerFramePack, type PerFrameManifest, type PerFrameModel as ManifestModel } from '../pack/per-frame-manifest';
 import type { EngineResult, EnhanceJobSpec, ExecutionOptions, JobHooks } from '../types';
+import { modelOutputSize } from './output-size';
 import { PerFrameModel } from './per-frame-model';
 
 /** Bump when the model engine's output for the same settings and pack changes: cached chunks stop matching. */
@@ -27,10 +27,6 @@ export function chooseModel<T extends { scale: number | null }>(models: readonly
   return sorted.find((m) => m.scale >= requestedScale - 1e-9) ?? sorted[sorted.length - 1];
 }
 
-/** Output size for a source size and scale: the classic engine's rule (even sides, for 4:2:0 encoders). */
-export function modelOutputSize(width: number, height: number, scale: number): { width: number; height: number } {
-  return { width: evenFloor(width * scale), height: evenFloor(height * scale) };
-}
 
 /** Keeps one opened model between jobs (the chunk renderer runs one job per few frames). */
 export class PerFrameModelCache {

@@ -377,11 +377,14 @@ async function probeScale(
   if (oc !== 3) throw new PackError('CONTRACT_MISMATCH', `${label} is not an image-to-image model: its output has ${oc} channels, not 3.`);
   const sy = oh / h;
   const sx = ow / w;
-  if (sy !== sx) {
-    throw new PackError('CONTRACT_MISMATCH', `${label} scales height by ${fmt(sy)} and width by ${fmt(sx)}: both must be the same whole number.`);
+  if (!Number.isInteger(sy) || !Number.isInteger(sx) || sy < 1 || sx < 1) {
+    throw new PackError(
+      'CONTRACT_MISMATCH',
+      `${label} scales a ${w}x${h} frame to ${ow}x${oh} (x${fmt(sx)} by x${fmt(sy)}), which is not a whole-number scale: per-frame models must upscale by 1, 2, 3, ...`,
+    );
   }
-  if (!Number.isInteger(sy) || sy < 1) {
-    throw new PackError('CONTRACT_MISMATCH', `${label} scales by ${fmt(sy)} (${w}x${h} -> ${ow}x${oh}), which is not a whole number: per-frame models must upscale by 1, 2, 3, ...`);
+  if (sy !== sx) {
+    throw new PackError('CONTRACT_MISMATCH', `${label} scales height by ${sy} and width by ${sx}: both must be the same whole number.`);
   }
   if (sy > 16) throw new PackError('CONTRACT_MISMATCH', `${label} scales by ${sy}; at most 16 is supported.`);
   return sy;
