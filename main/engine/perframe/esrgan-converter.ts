@@ -16,7 +16,7 @@ import { encodeOnnxModel, float32Raw, type OnnxInitializer, type OnnxNode } from
 export const ESRGAN_PACK_NAME = 'esrgan-thick';
 export const ESRGAN_SCALES = [2, 3, 4, 8] as const;
 /** Bump when the conversion changes its output: set-up then converts again. */
-export const ESRGAN_CONVERTER_VERSION = 1;
+export const ESRGAN_CONVERTER_VERSION = 2;
 
 type KerasLayer = {
   class_name: string;
@@ -207,7 +207,8 @@ export async function writeEsrganPack(packageDir: string, outDir: string, opts: 
       files,
       models: ESRGAN_SCALES.map((scale) => ({ file: `x${scale}.onnx`, scale })),
       input: { layout: 'NCHW', range: [0, 1], channels: 'RGB' },
-      tile: { size: 256, overlap: 16, multipleOf: 1 },
+      // A 320x180 or 384x216 frame runs as one tile (no overlap recomputed); 1080p as 3 x 6 tiles of ~100 MB each.
+      tile: { size: 384, overlap: 24, multipleOf: 1 },
       converter: { from: `@upscalerjs/esrgan-thick@${version}`, version: ESRGAN_CONVERTER_VERSION },
     };
     await fs.writeFile(path.join(temp, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);

@@ -214,14 +214,19 @@ export class PerFrameModel {
   }
 }
 
-function rampWeights(length: number, rampStart: number, rampEnd: number): Float32Array {
+/** Blend weights along one side of a tile, in output pixels. On a side with a neighbour (overlap > 0) the outer
+ *  quarter of the overlap gets no weight (the model saw the tile's edge there, not the picture), then the weight
+ *  rises linearly over the middle half; two neighbours overlapping by exactly `overlap` ramp over the same pixels,
+ *  so their weights sum to one. Frame edges keep full weight. */
+function rampWeights(length: number, overlapStart: number, overlapEnd: number): Float32Array {
   const w = new Float32Array(length);
-  for (let i = 0; i < length; i++) {
-    let v = 1;
-    if (rampStart > 0) v = Math.min(v, (i + 0.5) / rampStart);
-    if (rampEnd > 0) v = Math.min(v, (length - i - 0.5) / rampEnd);
-    w[i] = Math.max(v, 1e-3);
-  }
+  const side = (i: number, overlap: number) => {
+    if (overlap <= 0) return 1;
+    const margin = overlap / 4;
+    const ramp = overlap / 2;
+    return Math.min(1, Math.max(0, (i + 0.5 - margin) / ramp));
+  };
+  for (let i = 0; i < length; i++) w[i] = Math.max(1e-6, Math.min(side(i, overlapStart), side(length - 1 - i, overlapEnd)));
   return w;
 }
 
