@@ -80,3 +80,13 @@ async function measurePayload(payload: ExportPayload, opts: ExportQualityOptions
   }
   return total;
 }
+
+/** One line for the CLI: the figures, or why there are none. */
+export function describeQuality(status: QualityStatus): string {
+  const r = status.readout;
+  if (status.state !== 'ready' || !r) return `Quality: ${status.message ?? 'not measured'}`;
+  const psnr = r.psnrY === null ? 'inf' : r.psnrY.toFixed(2);
+  const flicker = `${r.flicker >= 0 ? '+' : ''}${r.flicker.toFixed(2)}`;
+  const seams = r.seams.ratio === null ? 'no seams' : `seams ${r.seams.ratio.toFixed(2)}x over ${r.seams.count}`;
+  return `Quality: PSNR-Y ${psnr} dB, SSIM-Y ${r.ssimY.toFixed(4)} over ${r.comparedFrames} frames, flicker ${flicker}, ${seams}`;
+}
