@@ -22,12 +22,15 @@ import path from 'node:path';
 import { defaultClipSettings } from '../../common/settings';
 import { locateFfmpeg } from '../../media/ffmpeg-locate';
 import { builtinPerFramePackDir, generatedPackDir } from '../pack/builtin-per-frame';
+import { HashCache } from '../pack/hash-cache';
 import { perFramePackId, verifyPerFramePack } from '../pack/per-frame-manifest';
 import type { EngineProgress, EngineResult, ExecutionOptions, RgbFrame } from '../types';
 import { esrganPackageDir, writeEsrganPack } from './esrgan-converter';
 import { PerFrameModelCache, runPerFrameJob } from './per-frame-job';
 
 const models = new PerFrameModelCache();
+/** Pack files are hashed once per process (by path, mtime and size), not on every call. */
+const hashCache = new HashCache(null);
 let converting: Promise<string> | null = null;
 
 export async function builtinEsrganPackDir(): Promise<string> {
@@ -62,13 +65,13 @@ export async function enhanceVideoWithPerFramePack(opts: {
   return runPerFrameJob(
     { input: opts.input, startSec: opts.startSec, endSec: opts.endSec, settings, packDir, execution: cpuExecution(opts.threads), output },
     { onProgress: opts.onProgress ?? (() => undefined), checkpoint: async () => undefined, log: opts.log },
-    { ffmpeg, ffprobe, models },
+    { ffmpeg, ffprobe, models, hashCache },
   );
 }
 
 export async function upscaleFrameWithPerFramePack(opts: { frame: RgbFrame; scale: number; packDir?: string; threads?: number }): Promise<RgbFrame> {
   const packDir = opts.packDir ?? (await builtinEsrganPackDir());
-  const { manifest } = await verifyPerFramePack(packDir);
+  const { manifest } = await verifyPerFramePack(packDir, { hashCache });
   const entry = manifest.models.find((m) => m.scale === opts.scale);
   if (!entry) {
     const scales = manifest.models.map((m) => m.scale).join(', ');

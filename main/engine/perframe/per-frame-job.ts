@@ -10,7 +10,7 @@ import { openFrameWriter, type FrameWriter } from '../io/frame-writer';
 import type { HashCache } from '../pack/hash-cache';
 import { perFramePackId, verifyPerFramePack, type PerFrameManifest, type PerFrameModel as ManifestModel } from '../pack/per-frame-manifest';
 import type { EngineResult, EnhanceJobSpec, ExecutionOptions, JobHooks } from '../types';
-import { modelOutputSize } from './output-size';
+import { chooseModel, modelOutputSize } from './output-size';
 import { PerFrameModel } from './per-frame-model';
 
 /** Bump when the model engine's output for the same settings and pack changes: cached chunks stop matching. */
@@ -18,15 +18,7 @@ export const MODEL_ENGINE_VERSION = 'model-1';
 
 const LANCZOS = 'lanczos+accurate_rnd+full_chroma_int';
 
-/** The pack's graph used for a requested scale: the smallest whole-number scale at or above it (the final resize
- *  then only shrinks, which keeps the model's detail), else the largest. */
-export function chooseModel<T extends { scale: number | null }>(models: readonly T[], requestedScale: number): T {
-  const known = models.filter((m) => m.scale !== null) as (T & { scale: number })[];
-  if (known.length === 0) return models[0];
-  const sorted = [...known].sort((a, b) => a.scale - b.scale);
-  return sorted.find((m) => m.scale >= requestedScale - 1e-9) ?? sorted[sorted.length - 1];
-}
-
+export { chooseModel };
 
 /** Keeps one opened model between jobs (the chunk renderer runs one job per few frames). */
 export class PerFrameModelCache {
