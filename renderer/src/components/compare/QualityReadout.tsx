@@ -2,22 +2,7 @@
 // size) and stability (flicker index, seam jump) of the previewed range, each with a tooltip saying what it means.
 import type { QualityReadout as Readout, QualityStatus } from '../../../../main/common/quality-model';
 import { Tip } from '../Tip';
-
-export function formatPsnr(readout: Readout): string {
-  if (readout.comparedFrames === 0) return '–';
-  return readout.psnrY === null ? '∞ dB' : `${readout.psnrY.toFixed(2)} dB`;
-}
-
-export function formatFlicker(value: number): string {
-  const rounded = Math.abs(value) < 0.005 ? 0 : value;
-  return `${rounded > 0 ? '+' : ''}${rounded.toFixed(2)}`;
-}
-
-export function formatSeams(readout: Readout): string {
-  const { seams } = readout;
-  if (seams.count === 0 || seams.ratio === null) return 'none';
-  return `${seams.ratio.toFixed(2)}×`;
-}
+import { formatFlicker, formatPsnr, formatSeams } from './quality-format';
 
 const PSNR_TIP =
   'Fidelity, PSNR of luma: the enhanced frames resized back to the source size against the source frames (inserted frames left out). ' +
