@@ -72,4 +72,13 @@ for (const step of optional) {
 }
 
 if (!skipBuild) must(npm, ['run', '--silent', 'build'], 'the build');
+
+// The built-in per-frame model: @upscalerjs/esrgan-thick (an npm dependency) converted to ONNX by the app's own
+// converter into native-models/generated/ (not committed). Skipped when already current; never fatal.
+const converter = path.join(root, 'dist/main/engine/perframe/convert-builtin.js');
+if (existsSync(converter)) {
+  if (!run(process.execPath, [converter])) console.log('setup: ESRGAN (thick) pack: not converted (see above); the model engine needs an imported .onnx pack.');
+} else {
+  console.log('setup: ESRGAN (thick) pack: skipped (no build); run npm run setup without --no-build to convert it.');
+}
 console.log('setup: done');

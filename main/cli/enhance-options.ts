@@ -5,7 +5,7 @@ import { ClipSettingsSchema, SETTINGS_VERSION, type ClipSettings } from '../comm
 
 export type EnhanceCliOptions = {
   output: string;
-  engine: 'classic' | 'diffusion';
+  engine: 'classic' | 'diffusion' | 'model';
   pack?: string;
   scale?: number;
   fps?: number;
@@ -33,7 +33,7 @@ export class BadInputError extends Error {
 
 /** Settings field -> the option that sets it and what it accepts. */
 const FIELDS: Record<string, { option: string; allowed: string }> = {
-  engine: { option: '--engine', allowed: 'classic or diffusion' },
+  engine: { option: '--engine', allowed: 'classic, diffusion or model' },
   scale: { option: '--scale', allowed: 'a number from 1 to 8' },
   targetFps: { option: '--fps', allowed: 'a number above 0, at most 240' },
   noise: { option: '--noise', allowed: 'a whole number from 0 to 300' },

@@ -10,6 +10,7 @@ const STAGE_NAMES: Record<EngineProgress['stage'], string> = {
   vae_decode: 'Decoding frames',
   blend: 'Blending',
   write: 'Writing',
+  upscale: 'Upscaling frames',
   encode: 'Encoding',
 };
 const BAR_TOTAL = 1000;

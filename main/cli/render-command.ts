@@ -9,6 +9,7 @@ import type { ExportSpec } from '../common/render-model';
 import { codecDefinition, installedEncoders } from '../export/codecs';
 import { createExportJob, describeOutput, listExportJobs, markPaused, nameOutput, planSpec, readPayload, resumePoint } from '../export/export-job';
 import { runExportJob } from '../export/export-runner';
+import { describeQuality, measureExportQuality } from '../quality/export-quality';
 import { checkFolder, checkNotExisting, outputTarget } from '../export/output-target';
 import { defaultUserDataDir } from '../host/user-data-dir';
 import { locateFfmpeg } from '../media/ffmpeg-locate';
@@ -119,6 +120,9 @@ async function run(store: ProjectStore, renderer: ChunkRenderer, ffmpeg: FfmpegP
       const payload = readPayload(store, jobId);
       const seconds = ((Date.now() - started) / 1000).toFixed(1);
       io.stdout.write(`Wrote ${job.outputPath}: ${describeOutput(payload.plan)} in ${seconds} s\n`);
+      // The same figures the render queue keeps in the job record (the output is complete whatever they say).
+      const quality = await measureExportQuality({ store, jobId, ffmpeg: ffmpeg.ffmpeg, signal: controller.signal, log: () => {} });
+      io.stdout.write(`${describeQuality(quality)}\n`);
       return EXIT.ok;
     }
     if (outcome === 'stopped') {

@@ -14,6 +14,9 @@ import { packId } from '../engine/pack/contract';
 import { isTestPack, packLabel } from '../engine/pack/label';
 import { PackRegistry, type PackEntry } from '../engine/pack/registry';
 import { verifyPack } from '../engine/pack/verify';
+import { PackError } from '../engine/pack/errors';
+import { checkPerFrameModels } from '../engine/pack/per-frame-import';
+import { perFramePackId, perFramePackLabel, verifyPerFramePack } from '../engine/pack/per-frame-manifest';
 import { EngineHost } from '../engine/process/engine-host';
 import { EngineCrashedError, EngineJobError } from '../engine/process/errors';
 import { CancelledError, type EnhanceJobSpec, type ExecutionOptions } from '../engine/types';
@@ -46,8 +49,12 @@ export async function main(argv: string[] = process.argv, io: CliIo = { stdout: 
     .description('Upscale and/or raise the frame rate of a video')
     .argument('<input>', 'video file to enhance')
     .requiredOption('-o, --output <file>', 'output video (.mp4, .mov, .m4v, .mkv or .webm)')
-    .addOption(new Option('--engine <engine>', 'classic (ffmpeg filters) or diffusion (a model pack)').choices(['classic', 'diffusion']).default('classic'))
-    .option('--pack <dir|id>', 'model pack folder, or the id (name@version) of an installed pack; required for --engine diffusion')
+    .addOption(
+      new Option('--engine <engine>', 'classic (ffmpeg filters), diffusion (a diffusion pack) or model (a per-frame pack, e.g. the built-in ESRGAN)')
+        .choices(['classic', 'diffusion', 'model'])
+        .default('classic'),
+    )
+    .option('--pack <dir|id>', 'model pack folder, or the id (name@version) of an installed pack; required for --engine diffusion; --engine model defaults to the built-in ESRGAN')
     .option('--scale <factor>', 'spatial upscale factor, 1 to 8', parseWith(numberArg))
     .option('--fps <rate>', 'target frame rate (frames are inserted between source frames)', parseWith(numberArg))
     .option('--noise <level>', 'diffusion: noise augmentation 0-300 (higher regenerates more detail)', parseWith(integerArg))
@@ -85,9 +92,10 @@ export async function main(argv: string[] = process.argv, io: CliIo = { stdout: 
 
   program
     .command('packs')
-    .description('List the model packs (installed and built-in test packs)')
-    .action(async () => {
-      exitCode = await listPacks(io);
+    .description('List the model packs (installed and built-in), or import one')
+    .option('--import <path>', 'install a pack folder (holding manifest.json) or a per-frame .onnx model; bad models are refused')
+    .action(async (opts: { import?: string }) => {
+      exitCode = opts.import ? await importPack(opts.import, io) : await listPacks(io);
     });
 
   try {
@@ -163,6 +171,8 @@ async function prepareJob(input: string, opts: EnhanceCliOptions, io: CliIo): Pr
   let packNote: string | null = null;
   if (settings.engine === 'diffusion') {
     ({ packDir, packNote } = await choosePack(opts.pack));
+  } else if (settings.engine === 'model') {
+    ({ packDir, packNote } = await choosePerFramePack(opts.pack));
   } else if (opts.pack) {
     io.stderr.write('upframe: --pack is ignored by the classic engine (add --engine diffusion to use a pack).\n');
   }
@@ -222,6 +232,28 @@ async function choosePack(pack: string | undefined): Promise<{ packDir: string; 
   return { packDir: dir, packNote: test ? `${note}\nThis is a test pack: the output proves the engine runs; it is not an enhancement.` : note };
 }
 
+/** The per-frame pack for --engine model (a folder, an installed pack's id, or the default: the built-in ESRGAN),
+ *  verified and its models checked before the job starts. */
+async function choosePerFramePack(pack: string | undefined): Promise<{ packDir: string; packNote: string }> {
+  let dir: string | null = pack ? path.resolve(pack) : null;
+  const isDir = dir !== null && (await stat(dir).then((s) => s.isDirectory()).catch(() => false));
+  if (!isDir) {
+    try {
+      dir = await packRegistry().resolve(pack ?? null, 'per-frame');
+    } catch (error) {
+      throw new BadInputError(pack ? `--pack ${pack}: no such folder, and ${(error as Error).message}` : (error as Error).message);
+    }
+  }
+  try {
+    const { manifest } = await verifyPerFramePack(dir!);
+    await checkPerFrameModels(dir!, manifest);
+    const note = `Pack: ${perFramePackId(manifest)}: ${perFramePackLabel(manifest)}`;
+    return { packDir: dir!, packNote: manifest.testPack ? `${note}\nThis is a test pack: it is not an enhancement.` : note };
+  } catch (error) {
+    throw new BadInputError(`--pack ${pack ?? path.basename(dir!)}: ${(error as Error).message}`);
+  }
+}
+
 async function runJob(spec: EnhanceJobSpec, packNote: string | null, opts: EnhanceCliOptions, io: CliIo): Promise<number> {
   const display = createProgressDisplay(io.stderr);
   const host = new EngineHost({ log: opts.verbose ? (m) => display.note(m) : undefined });
@@ -266,6 +298,7 @@ function describeJob(spec: EnhanceJobSpec): string {
   const s: ClipSettings = spec.settings;
   const parts = [`${s.engine} engine`, `scale ${s.scale}x`];
   if (s.targetFps !== null) parts.push(`target ${s.targetFps} fps`);
+  if (s.engine === 'model') parts.push(`provider ${spec.execution.provider}`);
   if (s.engine === 'diffusion') {
     const { provider, allowCpuFallback } = spec.execution;
     parts.push(`noise ${s.noise}`, `steps ${s.steps}`, `provider ${provider}${allowCpuFallback && provider !== 'cpu' ? ' (CPU fallback allowed)' : ''}`);
@@ -276,6 +309,24 @@ function describeJob(spec: EnhanceJobSpec): string {
 
 function formatFps(fps: number): string {
   return Number.isInteger(fps) ? String(fps) : fps.toFixed(3);
+}
+
+/** Imports a pack folder or a bare per-frame .onnx file; a refused model installs nothing and exits 2. */
+async function importPack(source: string, io: CliIo): Promise<number> {
+  const file = path.resolve(source);
+  const isDir = await stat(file).then((s) => s.isDirectory()).catch(() => false);
+  try {
+    const registry = packRegistry();
+    const entry = isDir ? await registry.importFromFolder(file) : await registry.importOnnxFile(file);
+    io.stdout.write(`Installed ${entry.id}: ${entry.label}\n  ${entry.dir}\n`);
+    return EXIT.ok;
+  } catch (error) {
+    if (error instanceof PackError || error instanceof ApiError) {
+      io.stderr.write(`upframe: cannot import ${source}: ${error.message}\n`);
+      return EXIT.badInput;
+    }
+    throw error;
+  }
 }
 
 async function listPacks(io: CliIo): Promise<number> {

@@ -220,7 +220,7 @@ export const Methods = {
   ),
   /** Built-in test packs first, then installed packs, each verified (size, status, problem). */
   'packs.list': method(nothing, z.array(PackInfoSchema)),
-  /** Verifies the pack folder and copies it into the app's packs folder. */
+  /** Verifies the pack folder (or a per-frame .onnx file, checked and probed) and copies it into the app's packs folder. */
   'packs.import': method(z.object({ dir: z.string().min(1, 'Choose the pack folder (the one holding manifest.json).') }), PackInfoSchema),
   /** Removes an installed (not built-in) pack. */
   'packs.remove': method(z.object({ id: z.string().min(1) }), ok),

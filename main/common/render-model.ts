@@ -2,6 +2,7 @@
 // Pure: no node, no DOM, no electron. Times in media seconds; timeline positions in project frames.
 import { z } from 'zod';
 import { JobSchema, JobStateSchema, RationalSchema } from './model';
+import { QualityStatusSchema } from './quality-model';
 import { ClipSettingsSchema } from './settings';
 
 const int = z.number().int();
@@ -75,6 +76,9 @@ export const PreviewSchema = z.object({
   etaSec: z.number().nonnegative().nullable(),
   /** What is happening now, or why it failed. */
   message: z.string().nullable(),
+  /** Fidelity and stability of the enhanced side against the original, measured once the chunks are ready
+   *  (absent before; cached with the chunks, so a second preview of the range reads it at once). */
+  quality: QualityStatusSchema.optional(),
 });
 export type Preview = z.infer<typeof PreviewSchema>;
 
@@ -195,5 +199,8 @@ export const ExportJobSchema = JobSchema.extend({
   pieces: z.object({ done: int.nonnegative(), total: int.nonnegative() }),
   /** Output size, rate and frame count the plan settled on. */
   output: z.object({ width: int.positive(), height: int.positive(), fps: RationalSchema, frames: int.nonnegative() }).nullable(),
+  /** Fidelity and stability of the whole render against its sources (the preview's figures, over every clip),
+   *  measured on the finished output; absent until the export is done. */
+  measuredQuality: QualityStatusSchema.optional(),
 });
 export type ExportJob = z.infer<typeof ExportJobSchema>;

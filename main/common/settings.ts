@@ -21,8 +21,9 @@ export type ClassicFilters = z.infer<typeof ClassicFiltersSchema>;
 
 export const ClipSettingsSchema = z.object({
   version: z.literal(SETTINGS_VERSION),
-  engine: z.enum(['classic', 'diffusion']).default('classic'),
-  /** Installed pack id (manifest name@version) for the diffusion engine; null uses the default pack. */
+  /** classic: ffmpeg filters; diffusion: a diffusion pack; model: a per-frame pack (e.g. the built-in ESRGAN). */
+  engine: z.enum(['classic', 'diffusion', 'model']).default('classic'),
+  /** Installed pack id (manifest name@version) for the diffusion or model engine; null uses the default pack. */
   packId: z.string().nullable().default(null),
   /** Spatial upscale factor, fractional allowed. */
   scale: z.number().min(1, 'Scale must be at least 1x').max(8, 'Scale must be at most 8x').default(1),

@@ -79,7 +79,7 @@ export type EnhanceJobSpec = EnhanceSegment & {
   keep?: { first: number; count: number };
 };
 
-export type EngineStage = 'decode' | 'vae_encode' | 'denoise' | 'vae_decode' | 'blend' | 'write';
+export type EngineStage = 'decode' | 'vae_encode' | 'denoise' | 'vae_decode' | 'blend' | 'write' | 'upscale';
 
 export type EngineProgress = {
   /** 0..1 over the whole job. */

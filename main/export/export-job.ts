@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs';
 import { ApiError } from '../common/api-error';
 import type { Job, MediaAsset, Rational } from '../common/model';
+import type { QualityStatus } from '../common/quality-model';
 import { ExportSpecSchema, type ExportJob, type ExportSpec } from '../common/render-model';
 import type { ChunkRenderer, RenderVariant } from '../render/types';
 import type { ProjectStore } from '../store/types';
@@ -49,6 +50,8 @@ export type ExportPayload = {
   target: OutputTarget;
   /** Indices of the finished pieces, in the parts folder (each stored only after the piece's rename). */
   finished: number[];
+  /** Fidelity and stability of the finished output against its sources, once measured. */
+  measuredQuality?: QualityStatus;
 };
 
 /** The first piece not finished (what a resume starts with), counted from 1 for messages. */
@@ -83,6 +86,7 @@ export function toExportJob(job: Job, payload: ExportPayload): ExportJob {
     renderFps: job.stats.renderFps ?? null,
     pieces: { done: payload.finished.length, total: plan.pieces.length },
     output: { width: plan.width, height: plan.height, fps: plan.fps, frames: plan.frames },
+    ...(payload.measuredQuality ? { measuredQuality: payload.measuredQuality } : {}),
   };
 }
 

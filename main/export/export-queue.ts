@@ -10,6 +10,7 @@ import type { ChunkRenderer } from '../render/types';
 import type { ProjectStore } from '../store/types';
 import { codecDefinition, installedEncoders } from './codecs';
 import { createExportJob, EXPORT_JOB_KIND, listExportJobs, markPaused, nameOutput, planSpec, readPayload, resumePoint, toExportJob } from './export-job';
+import { measureExportQuality } from '../quality/export-quality';
 import { runExportJob } from './export-runner';
 import { checkFolder, checkNotExisting, outputTarget } from './output-target';
 
@@ -175,7 +176,17 @@ export class ExportQueue {
         jobId,
         running.controller.signal,
       );
-      if (outcome === 'done') this.deps.log(`export ${jobId} done: ${store.getJob(jobId)?.outputPath}`);
+      if (outcome === 'done') {
+        this.deps.log(`export ${jobId} done: ${store.getJob(jobId)?.outputPath}`);
+        // The whole render's figures, measured on the finished file before the next export starts.
+        try {
+          await measureExportQuality({ store, jobId, ffmpeg: this.deps.ffmpeg().ffmpeg, signal: running.controller.signal, log: this.deps.log });
+          this.announce(store, store.getJob(jobId)!);
+        } catch (error) {
+          // The export is done whatever happens to its figures (e.g. the project closed meanwhile).
+          this.deps.log(`export ${jobId}: its quality could not be recorded: ${(error as Error).message}`);
+        }
+      }
       if (outcome !== 'stopped') return;
       const current = store.getJob(jobId);
       if (running.intent === 'cancel' || current?.state === 'cancelled') await this.finishCancelled(store, jobId);

@@ -261,7 +261,8 @@ async function pieceFrames(
 
   let chunks: CachedChunk[] | null = null;
   let release = () => {};
-  if (variant.engine === 'diffusion') {
+  // Model engines (diffusion, per-frame) render through the chunk cache: their chunks are costly to compute again.
+  if (variant.engine !== 'classic') {
     const renderer = deps.renderer();
     // Half an output frame past the end: the last output frame may show the media frame just after the piece.
     const refs = renderer.chunksFor(variant, mediaStartSec, mediaEndSec + (0.5 * plan.fps.den) / plan.fps.num);

@@ -25,6 +25,8 @@ export function classicIsTemporal(settings: Pick<ClipSettings, 'classic'>, inser
 
 export function contextFramesFor(settings: Pick<ClipSettings, 'engine' | 'classic'>, insertedFrames: number): number {
   if (settings.engine === 'diffusion') return DIFFUSION_CONTEXT;
+  // The model engine looks at one frame at a time; only its motion interpolation needs neighbours.
+  if (settings.engine === 'model') return insertedFrames > 0 ? CLASSIC_TEMPORAL_CONTEXT : 0;
   return classicIsTemporal(settings, insertedFrames) ? CLASSIC_TEMPORAL_CONTEXT : 0;
 }
 

@@ -11,6 +11,7 @@ import { insertedFrames, type ClipSettings } from '../common/settings';
 import { buildClassicFilterGraph } from '../engine/classic/filter-graph';
 import { defaultExecutionOptions } from '../engine/execution';
 import { planResolution } from '../engine/plan/resolution';
+import { modelOutputSize } from '../engine/perframe/output-size';
 import { EngineHost } from '../engine/process/engine-host';
 import type { EngineProcessLauncher } from '../engine/process/launcher';
 import { CancelledError, type EngineProgress, type ExecutionOptions, type EnhanceJobSpec } from '../engine/types';
@@ -101,6 +102,21 @@ class EngineChunkRenderer implements ChunkRenderer {
         contextFrames: contextFramesFor(settings, k),
         insertedFrames: k,
         output: { width: plan.width, height: plan.height, fps: plan.fps },
+      };
+    }
+    if (settings.engine === 'model') {
+      const pack = await this.packIdentities.resolvePerFrame(settings.packId);
+      const k = insertedFrames(probe.fps.num / probe.fps.den, settings.targetFps);
+      return {
+        media: mediaPart,
+        settings,
+        engine: 'model',
+        pack: { id: pack.id, dir: pack.dir, hash: pack.hash },
+        settingsHash: settingsHash(settings, k, pack.hash),
+        chunkFrames,
+        contextFrames: contextFramesFor(settings, k),
+        insertedFrames: k,
+        output: { ...modelOutputSize(source.width, source.height, settings.scale), fps: reduce({ num: probe.fps.num * (k + 1), den: probe.fps.den }) },
       };
     }
     const pack = await this.packIdentities.resolve(settings.packId);
@@ -418,6 +434,8 @@ class EnsureProgress {
 }
 
 function rateKeyOf(variant: RenderVariant): string {
+  // A per-frame pack runs a different graph per whole scale, each with its own cost per output pixel.
+  if (variant.engine === 'model' && variant.pack) return `pack:${variant.pack.hash}:x${Math.ceil(variant.settings.scale)}`;
   return variant.pack ? `pack:${variant.pack.hash}` : 'classic';
 }
 

@@ -8,13 +8,16 @@ import { PackError } from '../engine/pack/errors';
 import { HashCache } from '../engine/pack/hash-cache';
 import type { PackManifest } from '../engine/pack/manifest';
 import { verifyPack } from '../engine/pack/verify';
+import { perFramePackId, verifyPerFramePack, type PerFrameManifest } from '../engine/pack/per-frame-manifest';
 import type { PackService } from '../services/packs';
 
 export type ResolvedPack = { id: string; dir: string; hash: string; manifest: PackManifest };
+export type ResolvedPerFramePack = { id: string; dir: string; hash: string; manifest: PerFrameManifest };
 
 export class PackIdentities {
   private readonly known = new Map<string, { stamp: string; pack: Promise<ResolvedPack> }>();
   private readonly hashCache = new HashCache(null);
+  private readonly knownPerFrame = new Map<string, { stamp: string; pack: Promise<ResolvedPerFramePack> }>();
 
   constructor(private readonly packs: Pick<PackService, 'registry'>) {}
 
@@ -27,6 +30,27 @@ export class PackIdentities {
     const pack = verify(dir, this.hashCache);
     this.known.set(dir, { stamp, pack });
     pack.catch(() => this.known.delete(dir));
+    return pack;
+  }
+
+  /** The per-frame pack for the model engine; null means the default (the built-in ESRGAN, or the first installed). */
+  async resolvePerFrame(requestedId: string | null): Promise<ResolvedPerFramePack> {
+    const dir = await this.packs.registry.resolve(requestedId, 'per-frame');
+    const stamp = await manifestStamp(dir);
+    const known = this.knownPerFrame.get(dir);
+    if (known && known.stamp === stamp) return known.pack;
+    const hashCache = this.hashCache;
+    const pack = (async () => {
+      try {
+        const { manifest, packHash } = await verifyPerFramePack(dir, { hashCache });
+        return { id: perFramePackId(manifest), dir, hash: packHash, manifest };
+      } catch (error) {
+        if (error instanceof PackError) throw new ApiError('PACK_INVALID', error.message);
+        throw error;
+      }
+    })();
+    this.knownPerFrame.set(dir, { stamp, pack });
+    pack.catch(() => this.knownPerFrame.delete(dir));
     return pack;
   }
 }

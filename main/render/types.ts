@@ -18,8 +18,8 @@ export type RenderVariant = {
     height: number;
   };
   settings: ClipSettings;
-  engine: 'classic' | 'diffusion';
-  /** The resolved pack for the diffusion engine; null for classic. */
+  engine: 'classic' | 'diffusion' | 'model';
+  /** The resolved pack for the diffusion and model engines; null for classic. */
   pack: { id: string; dir: string; hash: string } | null;
   /** sha256 (hex) over the engine version, the pack hash and the settings that change pixels (not the provider). */
   settingsHash: string;

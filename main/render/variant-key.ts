@@ -9,6 +9,8 @@ import type { ClipSettings } from '../common/settings';
  *  chunk computed by the older code then stops matching. */
 export const CLASSIC_ENGINE_VERSION = 'classic-1';
 export const DIFFUSION_ENGINE_VERSION = 'diffusion-1';
+/** The per-frame model engine (main/engine/perframe/per-frame-job.ts MODEL_ENGINE_VERSION). */
+export const MODEL_ENGINE_VERSION = 'model-1';
 
 /** JSON with object keys sorted, so equal values always hash the same. */
 export function stableJson(value: unknown): string {
@@ -36,6 +38,8 @@ export function pixelSettings(settings: ClipSettings, insertedFrames: number, co
   if (settings.engine === 'classic') {
     return { scale: settings.scale, k: insertedFrames, classic: settings.classic };
   }
+  // The model engine: the pack (by its hash, beside these) and the scale and k decide every pixel.
+  if (settings.engine === 'model') return { scale: settings.scale, k: insertedFrames };
   return {
     scale: settings.scale,
     k: insertedFrames,
@@ -51,7 +55,8 @@ export function pixelSettings(settings: ClipSettings, insertedFrames: number, co
 }
 
 export function settingsHash(settings: ClipSettings, insertedFrames: number, packHash: string | null, controls?: PackControls): string {
-  const engineVersion = settings.engine === 'classic' ? CLASSIC_ENGINE_VERSION : DIFFUSION_ENGINE_VERSION;
+  const engineVersion =
+    settings.engine === 'classic' ? CLASSIC_ENGINE_VERSION : settings.engine === 'model' ? MODEL_ENGINE_VERSION : DIFFUSION_ENGINE_VERSION;
   return sha256(stableJson({ engineVersion, settings: pixelSettings(settings, insertedFrames, controls), packHash }));
 }
 

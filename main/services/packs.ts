@@ -37,8 +37,12 @@ export class PackService {
     return (await withPackErrors(() => this.registry.list())).map(toPackInfo);
   }
 
+  /** A pack folder, or a per-frame .onnx file (checked and probed before anything is installed). */
   import(dir: string): Promise<PackInfo> {
     return this.queue.run(async () => {
+      if (path.isAbsolute(dir) && dir.toLowerCase().endsWith('.onnx')) {
+        return toPackInfo(await withPackErrors(() => this.registry.importOnnxFile(dir)));
+      }
       await requirePackFolder(dir);
       return toPackInfo(await withPackErrors(() => this.registry.importFromFolder(dir)));
     });

@@ -7,6 +7,9 @@ import type { AnyEvent } from '../common/api';
 import type { JobPatch, MediaAsset, Rational } from '../common/model';
 import type { Preview } from '../common/render-model';
 import { CancelledError } from '../engine/types';
+import type { QualityCache } from '../quality/quality-cache';
+import { readoutOf } from '../quality/quality-sums';
+import { cachedChunkRangeQuality, measureChunkRange } from '../quality/range-quality';
 import type { CachedChunk, ChunkProgress, ChunkRef, ChunkRenderer, RenderVariant } from '../render/types';
 import type { ProjectStore } from '../store/types';
 import type { PreviewFiles } from './preview-files';
@@ -34,6 +37,8 @@ export type PreviewRunOptions = {
   segment: Preview['segment'];
   variant: RenderVariant;
   chunks: ChunkRef[];
+  /** Where the preview's quality readout is measured with and kept. */
+  quality: { ffmpeg: string; cache: QualityCache };
 };
 
 const fpsOf = (r: Rational) => r.num / r.den;
@@ -62,6 +67,9 @@ export class PreviewRun {
   private readonly startedAt = performance.now();
   private release: (() => void) | null = null;
   private readonly pins: Array<() => void> = [];
+  private readonly measuring = new AbortController();
+  /** Settles when the quality readout is measured (or found, or given up); never rejects. */
+  measured: Promise<void> = Promise.resolve();
 
   constructor(private readonly opts: PreviewRunOptions) {
     this.id = opts.jobId;
@@ -119,7 +127,14 @@ export class PreviewRun {
 
   /** Schedules the deletion of this preview's file (a newer preview replaces it in the viewer). */
   retireFiles(): void {
+    void this.stopMeasuring();
     if (this.currentFile) this.opts.files.retire(this.currentFile);
+  }
+
+  /** Stops a quality measurement still running after the preview ended, and waits for it to end. */
+  async stopMeasuring(): Promise<void> {
+    this.measuring.abort();
+    await this.measured;
   }
 
   private async run(): Promise<void> {
@@ -145,7 +160,12 @@ export class PreviewRun {
       await this.replaceCacheFile();
       if (this.failure !== null) this.finish('failed', this.failure);
       else if (this.abort.signal.aborted || this.jobCancelledElsewhere()) this.finishCancelled();
-      else this.finish('done', this.doneMessage());
+      else {
+        // Figures measured before are part of the 'done' itself; new ones follow it, so they never delay the end.
+        const measure = await this.readCachedQuality();
+        this.finish('done', this.doneMessage());
+        if (measure) this.measured = this.measureQuality();
+      }
     } catch (error) {
       await this.publishing;
       await this.replaceCacheFile();
@@ -250,6 +270,49 @@ export class PreviewRun {
       this.preview.enhanced = { ...this.preview.enhanced, url: null, frames: 0 };
       this.showingCacheFile = false;
     }
+  }
+
+  /** Sets the readout from the cache; true when it must be measured. */
+  private async readCachedQuality(): Promise<boolean> {
+    const file = this.currentFile;
+    if (!file || this.showingCacheFile || this.shownChunks.length !== this.preview.chunks.total) {
+      this.preview.quality = { state: 'failed', readout: null, fromCache: false, message: 'Not measured: the enhanced video is not complete.' };
+      return false;
+    }
+    try {
+      const sums = await cachedChunkRangeQuality(this.opts.quality.cache, this.shownChunks);
+      if (sums) {
+        this.preview.quality = { state: 'ready', readout: readoutOf(sums), fromCache: true, message: null };
+        return false;
+      }
+    } catch (error) {
+      this.opts.log(`preview ${this.id}: reading its cached quality failed: ${(error as Error).stack ?? error}`);
+    }
+    this.preview.quality = { state: 'measuring', readout: null, fromCache: false, message: null };
+    return true;
+  }
+
+  private async measureQuality(): Promise<void> {
+    const file = this.currentFile!;
+    try {
+      const sums = await measureChunkRange({
+        ffmpeg: this.opts.quality.ffmpeg,
+        cache: this.opts.quality.cache,
+        variant: this.opts.variant,
+        chunks: this.shownChunks,
+        enhancedFile: file,
+        signal: this.measuring.signal,
+      });
+      this.preview.quality = { state: 'ready', readout: readoutOf(sums), fromCache: false, message: null };
+    } catch (error) {
+      const stopped = this.measuring.signal.aborted;
+      if (!stopped) this.opts.log(`preview ${this.id}: measuring its quality failed: ${(error as Error).stack ?? error}`);
+      const message = stopped
+        ? 'Not measured: the preview was replaced or closed first.'
+        : `Measuring failed: ${(error as Error).message}. Preview again to retry.`;
+      this.preview.quality = { state: 'failed', readout: null, fromCache: false, message };
+    }
+    this.opts.emit({ event: 'preview.updated', payload: this.snapshot() });
   }
 
   private stats(): Record<string, number> {

@@ -9,6 +9,7 @@ import type { ProjectStore } from '../store/types';
 import { estimateClip } from './clip-estimate';
 import type { Handlers, ServiceContext } from './context';
 import { mediaUrl } from './media-urls';
+import { QualityCache } from '../quality/quality-cache';
 import { PresetStore } from './presets';
 import { PreviewFiles } from './preview-files';
 import { PreviewRun } from './preview-run';
@@ -46,6 +47,8 @@ class PreviewRegistry {
     this.running = null;
     if (!previous) return;
     await previous.cancel();
+    // Its quality measurement reads the file about to be retired, and would compete with the new preview.
+    await previous.stopMeasuring();
     previous.retireFiles();
   }
 
@@ -67,6 +70,7 @@ class PreviewRegistry {
 
   async closeAll(): Promise<void> {
     await this.stopRunning();
+    await Promise.all([...this.runs.values()].map((run) => run.stopMeasuring()));
     this.runs.clear();
   }
 }
@@ -95,6 +99,7 @@ export function previewHandlers(ctx: ServiceContext): Pick<Handlers, PreviewMeth
   const files = new PreviewFiles(path.join(ctx.userDataDir, 'cache', 'previews'), ctx.log);
   // Starts one at a time, so two quick starts cannot both pass "cancel the running one" and both run.
   const starts = new SerialQueue();
+  let quality: QualityCache | null = null;
 
   ctx.onProjectClosing(async () => {
     // Through the start queue: a start already past its checks must not add a run after the close.
@@ -124,6 +129,7 @@ export function previewHandlers(ctx: ServiceContext): Pick<Handlers, PreviewMeth
     const renderer = ctx.chunkRenderer();
     const variant = await renderer.variant(media, clip.settings);
     const chunks = renderer.chunksFor(variant, startSec, endSec);
+    quality ??= new QualityCache(renderer.cache.dir, ctx.log);
     if (chunks.length === 0) {
       throw new ApiError('BAD_REQUEST', `The segment starts after the last frame of ${media.name}: select a segment over the clip's picture.`);
     }
@@ -156,6 +162,7 @@ export function previewHandlers(ctx: ServiceContext): Pick<Handlers, PreviewMeth
       segment,
       variant,
       chunks,
+      quality: { ffmpeg: ctx.requireFfmpeg().ffmpeg, cache: quality },
     });
     registry.add(run);
     // Everything cached: no engine work, only a join, so the caller gets the finished preview.

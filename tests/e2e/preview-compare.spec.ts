@@ -192,6 +192,18 @@ for (const c of CASES) {
     await expect(page.getByTestId('compare-label-enhanced')).toContainText(`${WIDTH * 2}×${HEIGHT * 2} · ${FPS} fps`);
     await expect(page.getByTestId('compare-label-original')).toContainText(`${WIDTH}×${HEIGHT} · ${FPS} fps`);
 
+    // The quality readout follows the done: fidelity and stability figures, each explained by a tooltip.
+    const quality = page.getByTestId('compare-quality');
+    await expect(quality).toHaveAttribute('data-state', 'ready', { timeout: ENGINE_TIMEOUT_MS });
+    await expect(quality).toHaveAttribute('data-from-cache', 'false');
+    await expect(page.getByTestId('quality-psnr')).toHaveText(/^PSNR (\d+\.\d\d|∞) dB$/);
+    await expect(page.getByTestId('quality-ssim')).toHaveText(/^SSIM [01]\.\d{4}$/);
+    await expect(page.getByTestId('quality-flicker')).toHaveText(/^Flicker [+-]?\d+\.\d\d$/);
+    await expect(page.getByTestId('quality-seams')).toHaveText(/^Seams (\d+\.\d\d×|none)$/);
+    await page.getByTestId('quality-psnr').hover();
+    await expect(page.getByRole('tooltip').first()).toContainText('PSNR of luma');
+    await page.mouse.move(0, 0);
+
     // The first preview ran the engine; the segment is now cached on the status bar.
     const [first] = await previewJobs();
     expect((await previewJobs()).length).toBe(jobsBefore + 1);
@@ -282,6 +294,8 @@ for (const c of CASES) {
     expect(second.stats.computed).toBe(0);
     expect(second.stats.chunks).toBeGreaterThan(0);
     expect(second.stats.fromCache).toBe(second.stats.chunks);
+    // Its readout comes from the cache with the done, not measured again.
+    await expect(page.getByTestId('compare-quality')).toHaveAttribute('data-from-cache', 'true');
     await page.getByTestId('compare-close').click();
     await expect(viewer).toHaveCount(0);
 

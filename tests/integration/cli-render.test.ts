@@ -82,6 +82,8 @@ describe('upframe render', () => {
     expect(r.stderr).toMatch(new RegExp(`Exporting .*full\\.mp4: 320x240 at 24 fps, ${FRAMES} frames, 3 pieces`));
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/Wrote .*full\.mp4/);
+    // The whole render's quality against its source, as the render queue records it.
+    expect(r.stdout).toMatch(/Quality: PSNR-Y (\d+\.\d\d|inf) dB, SSIM-Y [01]\.\d{4} over \d+ frames, flicker [+-]\d+\.\d\d, seams \d+\.\d\dx over 2/);
     reference = path.join(out, 'full.mp4');
     const probe = ffprobeJson(reference);
     const video = probe.streams.find((s: { codec_type: string }) => s.codec_type === 'video');

@@ -105,6 +105,17 @@ describe('render queue', () => {
     }
     expect(partsOf(a.id)).toEqual([]);
 
+    // The job record keeps the whole render's quality, measured on the finished file: every source frame (12 fps)
+    // compared with its output frame (24 fps, one inserted between two), the joins of the 3 pieces as seams.
+    const measured = await waitFor(a.id, (j) => j.measuredQuality !== undefined, 'measured');
+    expect(measured.measuredQuality, measured.measuredQuality?.message ?? '').toMatchObject({ state: 'ready', fromCache: false });
+    const readout = measured.measuredQuality!.readout!;
+    expect(readout.comparedFrames).toBe(SECONDS * 12);
+    expect(readout.psnrY).toBeGreaterThan(25);
+    expect(readout.ssimY).toBeGreaterThan(0.8);
+    expect(readout.seams.count).toBe(2);
+    expect(Number.isFinite(readout.flicker)).toBe(true);
+
     await call(services, 'export.remove', { jobId: b.id });
     expect((await call(services, 'export.list', {})).map((j) => j.id)).not.toContain(b.id);
     expect(existsSync(doneB.outputPath)).toBe(true);

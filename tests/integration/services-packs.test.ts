@@ -7,6 +7,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { maxThreads } from '../../main/engine/execution';
 import { builtinPackDir } from '../../main/engine/pack/builtin';
 import { createServices, type Services } from '../../main/services/services';
+
+/** The test packs only: the built-in ESRGAN exists only after set-up converted it (perframe-*.test.ts cover it). */
+const TEST_PACK_DIRS = [builtinPackDir('analytic-test'), builtinPackDir('tiny-venhancer-test')];
 import { makeTempDir } from '../helpers/media-fixtures';
 import { call, callError } from '../helpers/services';
 
@@ -17,7 +20,7 @@ const logs: string[] = [];
 let serial = 0;
 
 function newServices(userDataDir = path.join(tmp.dir, `user-${++serial}`)): { services: Services; userDataDir: string } {
-  return { services: createServices({ userDataDir, host: 'web', log: (m) => logs.push(m), mediaWatchMs: 0 }), userDataDir };
+  return { services: createServices({ userDataDir, host: 'web', log: (m) => logs.push(m), mediaWatchMs: 0, builtinPackDirs: TEST_PACK_DIRS }), userDataDir };
 }
 
 /** A copy of the analytic test pack under another name (the manifest's own fields change no listed file). */

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AnyEvent, EventPayload } from '../../main/common/api';
 import type { Clip } from '../../main/common/model';
+import type { QualityReadout } from '../../main/common/quality-model';
 import type { Preview } from '../../main/common/render-model';
 import { defaultClipSettings, type ClipSettings } from '../../main/common/settings';
 import { createServices, type Services } from '../../main/services/services';
@@ -23,6 +24,7 @@ let services: Services;
 let userDataDir: string;
 let clip: Clip;
 let events: AnyEvent[] = [];
+let firstReadout: QualityReadout | null = null;
 
 const classic2x: ClipSettings = { ...defaultClipSettings(), engine: 'classic', scale: 2 };
 
@@ -136,7 +138,22 @@ describe('preview', () => {
     const statusChanged = events.findIndex((e) => e.event === 'render.statusChanged');
     expect(events[statusChanged].payload).toEqual({ clipIds: [clip.id] });
     expect(statusChanged).toBeGreaterThan(events.findIndex((e) => e.event === 'preview.updated' && e.payload.state === 'done'));
-    expect(await call(services, 'preview.get', { id: started.id })).toEqual(done);
+    // The quality readout follows the done: measured once the whole range is joined, then announced.
+    expect(done.quality).toEqual({ state: 'measuring', readout: null, fromCache: false, message: null });
+    const measured = await waitFor('the quality readout', () => previewEvents(started.id).find((p) => p.quality?.state !== 'measuring' && p.quality));
+    expect(measured.quality, measured.quality?.message ?? '').toMatchObject({ state: 'ready', fromCache: false, message: null });
+    const readout = measured.quality!.readout!;
+    // No inserted frames: every enhanced frame stands for a source frame; two chunks meet at one seam.
+    expect(readout.comparedFrames).toBe(48);
+    expect(readout.psnrY).toBeGreaterThan(25);
+    expect(readout.ssimY).toBeGreaterThan(0.8);
+    expect(readout.ssimY).toBeLessThanOrEqual(1);
+    expect(readout.seams).toMatchObject({ count: 1, worstFrame: 24 });
+    expect(readout.seams.ratio).not.toBeNull();
+    expect(Number.isFinite(readout.flicker)).toBe(true);
+    firstReadout = readout;
+    expect(measured).toMatchObject({ state: 'done', enhanced: done.enhanced });
+    expect(await call(services, 'preview.get', { id: started.id })).toEqual(measured);
 
     expect((await statusOfClip()).ranges).toEqual([{ start: 0, end: 48, state: 'cached' }]);
     const info = await call(services, 'cache.info', {});
@@ -151,6 +168,9 @@ describe('preview', () => {
     expect(again.chunks).toEqual({ total: 2, done: 2, fromCache: 2 });
     expect(again.message).toMatch(/Instant/);
     expect(again.enhanced.frames).toBe(48);
+    // The readout comes with the done, from the cache: nothing is measured again.
+    expect(again.quality).toEqual({ state: 'ready', readout: firstReadout, fromCache: true, message: null });
+    expect(previewEvents(again.id).some((p) => p.quality?.state === 'measuring')).toBe(false);
     const job = (await call(services, 'jobs.list', {})).find((j) => j.id === again.id)!;
     expect(job.stats).toEqual({ chunks: 2, fromCache: 2, computed: 0 });
     expect(job.state).toBe('done');

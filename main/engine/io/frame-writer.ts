@@ -35,6 +35,9 @@ export async function openFrameWriter(opts: {
   audioFrom?: { file: string; startSec: number; endSec: number };
   /** Frames to write, counted from the first frame given to write(); the others are dropped. All when absent. */
   keep?: { first: number; count: number };
+  /** An ffmpeg filter chain applied to the written frames before encoding (e.g. interpolation and a resize);
+   *  `keep` still counts the frames given to write(). */
+  videoFilter?: string;
 }): Promise<FrameWriter> {
   const { width, height, fps, output } = opts;
   if (!(Number.isInteger(width) && Number.isInteger(height) && width > 0 && height > 0)) {
@@ -86,6 +89,9 @@ export async function openFrameWriter(opts: {
     await mkdir(tempPath, { recursive: true });
     args.push('-f', 'image2', '-start_number', '1', '-c:v', 'png', '-pix_fmt', 'rgb24', path.join(tempPath, PNG_FRAME_PATTERN));
   }
+
+  // -vf is an output option: it goes just before the output name, the last argument in every branch above.
+  if (opts.videoFilter) args.splice(args.length - 1, 0, '-vf', opts.videoFilter);
 
   const child = spawn(opts.ffmpeg, args, { stdio: ['pipe', 'ignore', 'pipe'] });
   const stderr = new StderrTail(child.stderr);

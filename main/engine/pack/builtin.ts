@@ -2,6 +2,7 @@
 // run with tsx/vitest, next to dist/ after a build, or in a packaged app's resources folder.
 import fs from 'node:fs';
 import path from 'node:path';
+import { builtinPerFramePackDirs } from './builtin-per-frame';
 
 export type BuiltinPackName = 'analytic-test' | 'tiny-venhancer-test';
 export const BUILTIN_PACK_NAMES: readonly BuiltinPackName[] = ['analytic-test', 'tiny-venhancer-test'];
@@ -39,5 +40,7 @@ export function builtinPackDirs(): string[] {
       // A build without test packs simply lists none.
     }
   }
+  // The real per-frame packs set-up converted (ESRGAN); none before set-up has run.
+  dirs.push(...builtinPerFramePackDirs());
   return dirs;
 }

@@ -9,7 +9,8 @@ export type PackErrorCode =
   | 'NOT_ONNX'
   | 'CONTRACT_MISMATCH'
   | 'PROVIDER_UNAVAILABLE'
-  | 'TOKENIZER';
+  | 'TOKENIZER'
+  | 'OPERATOR_UNSUPPORTED';
 
 export class PackError extends Error {
   constructor(

@@ -10,6 +10,11 @@ import { PackError } from './errors';
 import { HashCache } from './hash-cache';
 import { isTestPack, packLabel } from './label';
 import { readManifest, verifyPack } from './verify';
+import { checkPerFrameModels, writeBareOnnxPack } from './per-frame-import';
+import { isPerFrameManifestJson, perFramePackId, perFramePackLabel, readPerFrameManifest, verifyPerFramePack } from './per-frame-manifest';
+
+/** Which engine a pack serves: the diffusion engine (manifest.ts) or the per-frame model engine (per-frame-manifest.ts). */
+export type PackKind = 'diffusion' | 'per-frame';
 
 export type PackStatus = 'ok' | 'missing-files' | 'corrupt' | 'invalid';
 
@@ -20,7 +25,7 @@ export type PackEntry = {
   version: string | null;
   label: string;
   description: string;
-  family: PackManifest['family'] | null;
+  family: PackManifest['family'] | 'per-frame' | null;
   dir: string;
   /** Bytes of the manifest and every listed file that exists. */
   sizeBytes: number;
@@ -56,8 +61,7 @@ export class PackRegistry {
 
   async importFromFolder(src: string): Promise<PackEntry> {
     const source = path.resolve(src);
-    const { manifest } = await verifyPack(source, { hashCache: this.hashCache });
-    const id = packId(manifest);
+    const { id, files } = await this.verifyAny(source, { checkModels: true });
     const existing = await this.findById(id);
     if (existing) {
       throw new ApiError(
@@ -70,13 +74,13 @@ export class PackRegistry {
     const target = path.join(this.dir, folderName(id));
     try {
       await fs.mkdir(temp);
-      for (const file of [...manifest.files.map((f) => f.path), 'manifest.json']) {
+      for (const file of [...files, 'manifest.json']) {
         const to = path.join(temp, file);
         await fs.mkdir(path.dirname(to), { recursive: true });
         await fs.copyFile(path.join(source, file), to);
       }
       // Verify the copy too: a failing disk or a file changed mid-copy must not produce an installed pack.
-      await verifyPack(temp, { hashCache: this.hashCache });
+      await this.verifyAny(temp, { checkModels: false });
       await fs.rename(temp, target);
     } catch (error) {
       await fs.rm(temp, { recursive: true, force: true });
@@ -86,6 +90,38 @@ export class PackRegistry {
       throw error;
     }
     return this.describe(target, false);
+  }
+
+  /** Installs a bare .onnx per-frame model as a pack of its own: the model is checked and probed first, so a bad
+   *  file installs nothing. */
+  async importOnnxFile(file: string): Promise<PackEntry> {
+    await fs.mkdir(this.dir, { recursive: true });
+    const temp = path.join(this.dir, `${TEMP_PREFIX}${randomBytes(6).toString('hex')}`);
+    await fs.mkdir(temp);
+    try {
+      const manifest = await writeBareOnnxPack(path.resolve(file), temp);
+      const id = perFramePackId(manifest);
+      const existing = await this.findById(id);
+      if (existing) throw new ApiError('CONFLICT', `This model is already installed as pack ${id}. Remove it first to import it again.`);
+      await verifyPerFramePack(temp, { hashCache: this.hashCache });
+      const target = path.join(this.dir, folderName(id));
+      await fs.rename(temp, target);
+      return this.describe(target, false);
+    } catch (error) {
+      await fs.rm(temp, { recursive: true, force: true });
+      throw error;
+    }
+  }
+
+  /** Verifies a diffusion or per-frame pack folder; per-frame models are also opened and probed when asked. */
+  private async verifyAny(dir: string, opts: { checkModels: boolean }): Promise<{ id: string; files: string[] }> {
+    if (await isPerFrameFolder(dir)) {
+      const { manifest } = await verifyPerFramePack(dir, { hashCache: this.hashCache });
+      if (opts.checkModels) await checkPerFrameModels(dir, manifest);
+      return { id: perFramePackId(manifest), files: manifest.files.map((f) => f.path) };
+    }
+    const { manifest } = await verifyPack(dir, { hashCache: this.hashCache });
+    return { id: packId(manifest), files: manifest.files.map((f) => f.path) };
   }
 
   async remove(id: string): Promise<void> {
@@ -100,16 +136,31 @@ export class PackRegistry {
 
   /** The folder of pack `id`; null means the default pack: the first installed pack that is not a test pack. Test
    *  packs are used only when asked for by id. */
-  async resolve(id: string | null): Promise<string> {
+  async resolve(id: string | null, kind: PackKind = 'diffusion'): Promise<string> {
     if (id !== null) {
       const entry = await this.findById(id);
       if (!entry) {
         throw new ApiError('NOT_FOUND', `Model pack ${id} is not installed. Import it in the model pack settings, or pick another pack.`);
       }
+      if ((await isPerFrameFolder(entry.dir)) !== (kind === 'per-frame')) {
+        throw new ApiError(
+          'BAD_REQUEST',
+          kind === 'per-frame'
+            ? `Pack ${id} is a diffusion pack: pick it with the diffusion engine, or pick a per-frame pack for the model engine.`
+            : `Pack ${id} is a per-frame pack: pick it with the model engine, or pick a diffusion pack.`,
+        );
+      }
       return entry.dir;
     }
+    if (kind === 'per-frame') {
+      // The built-in ESRGAN counts: it is a real model, not a test pack.
+      for (const entry of await this.list()) {
+        if (entry.family === 'per-frame' && !entry.testPack && entry.status === 'ok') return entry.dir;
+      }
+      throw new ApiError('NOT_FOUND', 'No per-frame model pack is installed. Run npm run setup (it converts the built-in ESRGAN), or import an .onnx upscaler.');
+    }
     for (const entry of await this.list()) {
-      if (!entry.builtin && !entry.testPack && entry.status === 'ok') return entry.dir;
+      if (!entry.builtin && !entry.testPack && entry.status === 'ok' && entry.family !== 'per-frame') return entry.dir;
     }
     throw new ApiError(
       'NOT_FOUND',
@@ -125,8 +176,10 @@ export class PackRegistry {
     ];
     for (const candidate of candidates) {
       try {
-        const { manifest } = await readManifest(candidate.dir);
-        if (packId(manifest) === id) return candidate;
+        const manifestId = (await isPerFrameFolder(candidate.dir))
+          ? perFramePackId((await readPerFrameManifest(candidate.dir)).manifest)
+          : packId((await readManifest(candidate.dir)).manifest);
+        if (manifestId === id) return candidate;
       } catch {
         // Unreadable packs have no id to match; list() reports them.
       }
@@ -148,6 +201,7 @@ export class PackRegistry {
   }
 
   private async describe(dir: string, builtin: boolean): Promise<PackEntry> {
+    if (await isPerFrameFolder(dir)) return this.describePerFrame(dir, builtin);
     let manifest: PackManifest | null = null;
     let status: PackStatus = 'ok';
     let problem: string | null = null;
@@ -176,6 +230,46 @@ export class PackRegistry {
       testPack: manifest ? isTestPack(manifest) : false,
       builtin,
     };
+  }
+
+  private async describePerFrame(dir: string, builtin: boolean): Promise<PackEntry> {
+    let manifest: Awaited<ReturnType<typeof readPerFrameManifest>>['manifest'] | null = null;
+    let status: PackStatus = 'ok';
+    let problem: string | null = null;
+    try {
+      manifest = (await readPerFrameManifest(dir)).manifest;
+      await verifyPerFramePack(dir, { hashCache: this.hashCache });
+    } catch (error) {
+      if (!(error instanceof PackError)) throw error;
+      problem = error.message;
+      status = !manifest ? 'invalid' : error.code === 'FILE_MISSING' ? 'missing-files' : error.code === 'FILE_SIZE' || error.code === 'FILE_HASH' ? 'corrupt' : 'invalid';
+    }
+    let sizeBytes = 0;
+    for (const file of ['manifest.json', ...(manifest?.files.map((f) => f.path) ?? [])]) {
+      sizeBytes += (await fs.stat(path.join(dir, file)).catch(() => null))?.size ?? 0;
+    }
+    return {
+      id: manifest ? perFramePackId(manifest) : path.basename(dir),
+      name: manifest?.name ?? null,
+      version: manifest?.version ?? null,
+      label: manifest ? perFramePackLabel(manifest) : path.basename(dir),
+      description: manifest?.description ?? '',
+      family: 'per-frame',
+      dir,
+      sizeBytes,
+      status,
+      problem,
+      testPack: manifest?.testPack ?? false,
+      builtin,
+    };
+  }
+}
+
+async function isPerFrameFolder(dir: string): Promise<boolean> {
+  try {
+    return isPerFrameManifestJson(JSON.parse(await fs.readFile(path.join(dir, 'manifest.json'), 'utf8')));
+  } catch {
+    return false;
   }
 }
 

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { ClipSettingsSchema } from '../../common/settings';
 import type { EngineProgress, EngineResult, EnhanceJobSpec } from '../types';
 
-const ENGINE_STAGES = ['decode', 'vae_encode', 'denoise', 'vae_decode', 'blend', 'write'] as const;
+const ENGINE_STAGES = ['decode', 'vae_encode', 'denoise', 'vae_decode', 'blend', 'write', 'upscale'] as const;
 
 export const ExecutionOptionsSchema = z.object({
   provider: z.enum(['cuda', 'dml', 'coreml', 'cpu']),

@@ -1,6 +1,7 @@
 // The engine process: runs one enhancement job at a time for the engine host, talking over the launcher's
 // channel (child_process IPC, or Electron's parentPort in a utilityProcess). It dispatches on the clip's engine:
-// the classic ffmpeg engine, or the diffusion pipeline with a model pack on onnxruntime-node.
+// the classic ffmpeg engine, the diffusion pipeline with a model pack on onnxruntime-node, or the per-frame model
+// engine with a per-frame pack.
 import { CancelledError, type EngineProgress, type EngineResult, type EnhanceJobSpec, type JobHooks } from '../types';
 import { locateFfmpeg } from '../../media/ffmpeg-locate';
 import { runClassicJob } from '../classic/classic-engine';
@@ -111,6 +112,7 @@ async function runJob(spec: EnhanceJobSpec, hooks: JobHooks): Promise<EngineResu
     const { ffmpeg, ffprobe } = ffmpegPaths();
     return runClassicJob(spec, hooks, { ffmpeg, ffprobe });
   }
+  if (spec.settings.engine === 'model') return runModelJob(spec, hooks);
   if (!spec.packDir) {
     throw Object.assign(new Error('The diffusion engine needs a model pack: no pack folder was given for this job.'), {
       code: 'NO_PACK',
@@ -136,6 +138,24 @@ async function runJob(spec: EnhanceJobSpec, hooks: JobHooks): Promise<EngineResu
     throw error;
   } finally {
     currentLog = null;
+  }
+}
+
+/** The per-frame model engine; its model stays open for the next job (the chunk renderer's jobs are short). */
+let perFrameModels: import('../perframe/per-frame-job').PerFrameModelCache | null = null;
+
+async function runModelJob(spec: EnhanceJobSpec, hooks: JobHooks): Promise<EngineResult> {
+  // Loaded on first use so classic jobs never load onnxruntime.
+  const { runPerFrameJob, PerFrameModelCache } = require('../perframe/per-frame-job') as typeof import('../perframe/per-frame-job');
+  const { HashCache } = require('../pack/hash-cache') as typeof import('../pack/hash-cache');
+  packHashes ??= new HashCache(null);
+  perFrameModels ??= new PerFrameModelCache();
+  const models = perFrameModels;
+  try {
+    return await runPerFrameJob(spec, hooks, { ...ffmpegPaths(), models, hashCache: packHashes });
+  } catch (error) {
+    if (!(error instanceof CancelledError)) await models.releaseAll().catch(() => undefined);
+    throw error;
   }
 }
 

@@ -20,6 +20,7 @@ import {
   type CompareZoom,
 } from './compare-controls';
 import { clampPan, pictureBox, pictureScale, type Size } from './compare-geometry';
+import { QualityReadout } from './QualityReadout';
 
 /** Gap between the two panes side by side, in CSS pixels. */
 const SIDE_GAP = 4;
@@ -176,6 +177,7 @@ export function CompareViewer({ preview }: { preview: Preview }) {
         )}
       </div>
       <footer className="compare-footer">
+        <QualityReadout quality={preview.quality} />
         <div className="compare-group">
           <Tip label="Loop start (Home)">
             <button className="btn btn-icon" onClick={(e) => (clock.toLoopStart(), releaseFocus(e))} aria-label="Loop start">

@@ -203,9 +203,10 @@ export function InspectorForm({ state, clips }: { state: ProjectState; clips: Cl
     );
   };
 
-  const engine = common('engine') as Common<'classic' | 'diffusion'>;
-  const showDiffusion = engine !== 'classic';
-  const showClassic = engine !== 'diffusion';
+  const engine = common('engine') as Common<'classic' | 'diffusion' | 'model'>;
+  const showDiffusion = engine !== 'classic' && engine !== 'model';
+  const showClassic = engine !== 'diffusion' && engine !== 'model';
+  const showModel = engine === 'model';
   const steps = common('steps');
   const stepsMode = steps === MIXED ? '__mixed' : typeof steps === 'number' ? 'custom' : String(steps);
 
@@ -214,8 +215,32 @@ export function InspectorForm({ state, clips }: { state: ProjectState; clips: Cl
   const targetParsed = parseField('targetFps', text('targetFps'));
   const target = targetParsed.ok ? (targetParsed.value as number | null) : null;
   const k = inputFps !== null && common('targetFps') !== MIXED ? insertedFrames(inputFps, target) : null;
-  const packOptions = packs.data ?? [];
+  // Each engine lists the packs of its own kind: per-frame packs for the model engine, diffusion packs otherwise.
+  const packOptions = (packs.data ?? []).filter((p) => (p.family === 'per-frame') === showModel);
   const packId = common('packId');
+
+  const providerField = (
+    <label className="field">
+      <span>Provider</span>
+      <select
+        className="input"
+        value={selectValue('provider')}
+        onChange={(e) => commitValues({ provider: e.target.value })}
+        data-testid="settings-provider"
+      >
+        {mixedOption('provider')}
+        {PROVIDERS.map((p) => {
+          const info = providers.data?.providers.find((x) => x.provider === p.id);
+          return (
+            <option key={p.id} value={p.id}>
+              {p.label}
+              {info && !info.available ? ' (not on this platform)' : ''}
+            </option>
+          );
+        })}
+      </select>
+    </label>
+  );
 
   return (
     <div className="inspector-form" data-testid="inspector-form" data-clip-ids={clips.map((c) => c.id).join(',')}>
@@ -233,16 +258,22 @@ export function InspectorForm({ state, clips }: { state: ProjectState; clips: Cl
         <select
           className="input"
           value={selectValue('engine')}
-          onChange={(e) => commitValues({ engine: e.target.value })}
+          // A pack of one engine's kind cannot serve the other: switching engines goes back to that engine's default pack.
+          onChange={(e) =>
+            commitValues(
+              (e.target.value === 'model') !== (engine === 'model') ? { engine: e.target.value, packId: null } : { engine: e.target.value },
+            )
+          }
           data-testid="settings-engine"
         >
           {mixedOption('engine')}
           <option value="classic">Classic (ffmpeg scaling and filters)</option>
           <option value="diffusion">Diffusion (model pack)</option>
+          <option value="model">Model (per frame)</option>
         </select>
       </label>
 
-      {showDiffusion && (
+      {(showDiffusion || showModel) && (
         <label className="field">
           <span>Model pack</span>
           <select
@@ -252,7 +283,7 @@ export function InspectorForm({ state, clips }: { state: ProjectState; clips: Cl
             data-testid="settings-pack"
           >
             {mixedOption('packId')}
-            <option value="">Default pack</option>
+            <option value="">{showModel ? 'Default (built-in ESRGAN, else the first per-frame pack)' : 'Default pack'}</option>
             {packOptions.map((p) => (
               <option key={p.id} value={p.id} disabled={p.status !== 'ok' && p.id !== packId}>
                 {p.label}
@@ -361,26 +392,7 @@ export function InspectorForm({ state, clips }: { state: ProjectState; clips: Cl
             </span>
             {errorFor('seed')}
           </label>
-          <label className="field">
-            <span>Provider</span>
-            <select
-              className="input"
-              value={selectValue('provider')}
-              onChange={(e) => commitValues({ provider: e.target.value })}
-              data-testid="settings-provider"
-            >
-              {mixedOption('provider')}
-              {PROVIDERS.map((p) => {
-                const info = providers.data?.providers.find((x) => x.provider === p.id);
-                return (
-                  <option key={p.id} value={p.id}>
-                    {p.label}
-                    {info && !info.available ? ' (not on this platform)' : ''}
-                  </option>
-                );
-              })}
-            </select>
-          </label>
+          {providerField}
           <details className="inspector-advanced" data-testid="settings-advanced">
             <summary>Advanced</summary>
             <div className="inspector-row">
@@ -397,6 +409,16 @@ export function InspectorForm({ state, clips }: { state: ProjectState; clips: Cl
             </div>
             <span className="field-note">Empty uses the pack's rule.</span>
           </details>
+        </>
+      )}
+
+      {showModel && (
+        <>
+          {providerField}
+          <span className="field-note" data-testid="settings-model-note">
+            Each frame goes through the pack's model at its nearest whole scale, then a lanczos resize to the scale above;
+            frames are inserted by motion interpolation.
+          </span>
         </>
       )}
 

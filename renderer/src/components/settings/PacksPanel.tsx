@@ -23,6 +23,7 @@ export function PacksPanel() {
   const importPack = useImportPack();
   const removePack = useRemovePack();
   const [browsing, setBrowsing] = useState(false);
+  const [browsingModel, setBrowsingModel] = useState(false);
   const [confirmingRemove, setConfirmingRemove] = useState<string | null>(null);
 
   return (
@@ -121,6 +122,9 @@ export function PacksPanel() {
         <button className="btn" onClick={() => setBrowsing(true)} disabled={importPack.isPending} data-testid="import-pack">
           Import pack…
         </button>
+        <button className="btn" onClick={() => setBrowsingModel(true)} disabled={importPack.isPending} data-testid="import-onnx">
+          Import ONNX model…
+        </button>
       </div>
       <FileBrowserDialog
         open={browsing}
@@ -129,6 +133,15 @@ export function PacksPanel() {
         mode="folder"
         confirmLabel="Import this folder"
         onConfirm={([dir]) => importPack.mutate(dir, { onSuccess: (pack) => showInfo(`Imported ${pack.label}.`) })}
+      />
+      <FileBrowserDialog
+        open={browsingModel}
+        onOpenChange={setBrowsingModel}
+        title="Import a per-frame model: an .onnx upscaler (frames [N, 3, H, W] in [0, 1] to [N, 3, sH, sW])"
+        mode="file"
+        extensions={['onnx']}
+        confirmLabel="Check and import"
+        onConfirm={([file]) => importPack.mutate(file, { onSuccess: (pack) => showInfo(`Imported ${pack.label}.`) })}
       />
     </div>
   );
