@@ -9,7 +9,14 @@ export class FarmError extends Error {
   }
 }
 
-export type FarmUrl = { url: string; redacted: string; options: RedisOptions };
+export type FarmUrl = {
+  url: string;
+  redacted: string;
+  /** For BullMQ workers: commands wait through reconnects (a worker waits for its farm to come back). */
+  options: RedisOptions;
+  /** For the submitting side: commands fail at once while the farm is unreachable, so an outage is noticed. */
+  failFastOptions: RedisOptions;
+};
 
 /** Parses a farm URL; throws FarmError with what to write instead. */
 export function parseFarmUrl(text: string): FarmUrl {
@@ -20,7 +27,7 @@ export function parseFarmUrl(text: string): FarmUrl {
     throw new FarmError(`"${text}" is not a farm URL: write redis://host:6379 (or rediss://user:password@host:6380 for TLS).`);
   }
   if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
-    throw new FarmError(`A farm URL starts with redis:// or rediss:// (TLS), not ${url.protocol}//.`);
+    throw new FarmError(`A farm URL starts with redis:// or rediss:// (TLS), as in redis://host:6379; "${redactFarmUrl(text)}" does not.`);
   }
   if (!url.hostname) throw new FarmError(`The farm URL ${redactFarmUrl(text)} names no host: write redis://host:6379.`);
   const db = url.pathname && url.pathname !== '/' ? Number(url.pathname.slice(1)) : 0;
@@ -37,7 +44,7 @@ export function parseFarmUrl(text: string): FarmUrl {
     retryStrategy: (times) => Math.min(times * 200, 2000),
     ...(url.protocol === 'rediss:' ? { tls: { servername: url.hostname } } : {}),
   };
-  return { url: text.trim(), redacted: redactFarmUrl(text), options };
+  return { url: text.trim(), redacted: redactFarmUrl(text), options, failFastOptions: { ...options, enableOfflineQueue: false, maxRetriesPerRequest: 1 } };
 }
 
 /** The URL with its password replaced by ***. */
@@ -53,7 +60,7 @@ export function redactFarmUrl(text: string): string {
 
 /** A connection that has answered PING, or a FarmError saying why it could not reach the farm. */
 export async function connectFarm(farm: FarmUrl, timeoutMs = 5000): Promise<Redis> {
-  const redis = new Redis({ ...farm.options, lazyConnect: true, connectTimeout: timeoutMs });
+  const redis = new Redis({ ...farm.failFastOptions, lazyConnect: true, connectTimeout: timeoutMs });
   // Errors before the first successful command are reported once through the rejection below, not as events.
   let lastError: Error | null = null;
   redis.on('error', (error: Error) => (lastError = error));
@@ -66,12 +73,16 @@ export async function connectFarm(farm: FarmUrl, timeoutMs = 5000): Promise<Redi
     return redis;
   } catch (error) {
     redis.disconnect();
-    throw new FarmError(unreachable(farm, error as Error));
+    // A refused password closes the connection: the close is what rejects, the reason came as an error event.
+    const cause = lastError && AUTH_FAILURE.test((lastError as Error).message) ? lastError : (error as Error);
+    throw new FarmError(unreachable(farm, cause));
   }
 }
 
+const AUTH_FAILURE = /NOAUTH|WRONGPASS|invalid password|invalid username/i;
+
 export function unreachable(farm: FarmUrl, error: Error): string {
-  const why = /NOAUTH|WRONGPASS|invalid password|invalid username/i.test(error.message)
+  const why = AUTH_FAILURE.test(error.message)
     ? 'the farm refused the password: check the user and password in the URL'
     : error.message || 'no answer';
   return `Cannot reach the farm at ${farm.redacted} (${why}). Check that Redis runs there and the URL is right.`;

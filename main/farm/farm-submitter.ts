@@ -32,6 +32,8 @@ export const NO_WORKER_MS = Number(process.env.UPFRAME_FARM_NO_WORKER_MS) || 30_
 /** The farm unreachable for this long pauses the export (finished pieces are kept). */
 const LOST_FARM_MS = 10_000;
 const ATTEMPTS = 3;
+/** One look at the farm that takes longer than this counts as the farm being unreachable. */
+const POLL_TIMEOUT_MS = 5000;
 const FPS_WINDOW_MS = 5000;
 
 type PieceState = FarmStatus['pieces'][number];
@@ -71,7 +73,7 @@ export async function runFarmExportJob(deps: RunnerDeps, jobId: number, signal: 
     const key = requirementKey(req);
     let queue = queues.get(key);
     if (!queue) {
-      queue = new Queue<PieceJobData>(queueName(req), { connection: farm.options as ConnectionOptions });
+      queue = new Queue<PieceJobData>(queueName(req), { connection: farm.failFastOptions as ConnectionOptions });
       queue.on('error', () => {});
       queues.set(key, queue);
     }
@@ -84,10 +86,14 @@ export async function runFarmExportJob(deps: RunnerDeps, jobId: number, signal: 
   let audioFailure: unknown = null;
 
   try {
-    await redis.del(farmKeys.cancelled(farmRef.key));
+    await redis.del(farmKeys.cancelled(farmRef.key)).catch(() => {});
     const pending = plan.pieces.filter((p) => !finished.has(p.index));
-    for (const piece of pending) {
-      await queuePiece(queueOf(requirementOfPiece(payload, piece)), payload, piece.index, pieceFile(payload, piece.index));
+    try {
+      for (const piece of pending) {
+        await withTimeout(queuePiece(queueOf(requirementOfPiece(payload, piece)), payload, piece.index, pieceFile(payload, piece.index)), POLL_TIMEOUT_MS);
+      }
+    } catch (error) {
+      return pause(`Lost the farm while queueing: ${unreachable(farm, error as Error)} Nothing is lost: resume when the farm is back.`);
     }
     update({ state: 'running', message: `On the farm ${farm.redacted}: ${pending.length} of ${plan.pieces.length} pieces to render` });
     // The audio track is short work: encoded here while the farm renders.
@@ -103,8 +109,8 @@ export async function runFarmExportJob(deps: RunnerDeps, jobId: number, signal: 
       if (audioFailure) throw audioFailure;
       let workers: WorkerAnnouncement[];
       try {
-        workers = await listWorkers(redis);
-        await refreshPieces(payload, queueOf, pieceStates, finished);
+        workers = await withTimeout(listWorkers(redis), POLL_TIMEOUT_MS);
+        await withTimeout(refreshPieces(payload, queueOf, pieceStates, finished), POLL_TIMEOUT_MS);
         lostSince = null;
       } catch (error) {
         if (error instanceof PieceFailed) throw error;
@@ -174,9 +180,14 @@ export async function runFarmExportJob(deps: RunnerDeps, jobId: number, signal: 
     update({ state: 'failed', etaSec: null, message: `Failed: ${message}` });
     return 'failed';
   } finally {
-    await Promise.all([...queues.values()].map((q) => q.close().catch(() => {})));
+    await closeQueues(queues.values());
     redis.disconnect();
   }
+}
+
+/** Closing waits for pending commands, which never end while the farm is unreachable: bounded. */
+async function closeQueues(queues: Iterable<Queue<PieceJobData>>): Promise<void> {
+  await Promise.all([...queues].map((q) => withTimeout(q.close(), 2000).catch(() => q.disconnect().catch(() => {}))));
 }
 
 /** Stops the farm work of a cancelled export: waiting pieces are removed, workers drop the ones in hand. */
@@ -189,11 +200,11 @@ export async function cancelFarmPieces(payload: ExportPayload): Promise<void> {
     await redis.set(farmKeys.cancelled(payload.farm.key), '1', 'EX', 24 * 3600);
     await removePieceJobs(payload, (req) => {
       const key = requirementKey(req);
-      if (!queues.has(key)) queues.set(key, new Queue<PieceJobData>(queueName(req), { connection: farm.options as ConnectionOptions }));
+      if (!queues.has(key)) queues.set(key, new Queue<PieceJobData>(queueName(req), { connection: farm.failFastOptions as ConnectionOptions }));
       return queues.get(key)!;
     });
   } finally {
-    await Promise.all([...queues.values()].map((q) => q.close().catch(() => {})));
+    await closeQueues(queues.values());
     redis.disconnect();
   }
 }
@@ -288,4 +299,12 @@ function farmStatus(farm: FarmUrl, pieces: PieceState[], workers: WorkerAnnounce
 
 function describeServes(worker: WorkerAnnouncement): string {
   return worker.packs.length > 0 ? `classic, ${worker.packs.map((p) => p.id).join(', ')}` : 'classic only';
+}
+
+function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms / 1000} s`)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }

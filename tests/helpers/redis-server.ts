@@ -40,7 +40,7 @@ export async function startRedisServer(extraArgs: string[] = []): Promise<RedisS
     port,
     process: child,
     async stop() {
-      if (child.exitCode === null) {
+      if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((r) => child.once('exit', r));
         child.kill('SIGKILL');
         await exited;
@@ -50,7 +50,7 @@ export async function startRedisServer(extraArgs: string[] = []): Promise<RedisS
   };
 }
 
-/** Whether something on the port answers PING with PONG. */
+/** Whether a Redis server answers PING on the port. */
 function answers(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect(port, '127.0.0.1');
@@ -61,7 +61,8 @@ function answers(port: number): Promise<boolean> {
       reply += d.toString();
       if (reply.includes('\r\n')) {
         socket.destroy();
-        resolve(reply.startsWith('+PONG'));
+        // A password-protected server answers NOAUTH: it is up all the same.
+        resolve(reply.startsWith('+PONG') || reply.startsWith('-NOAUTH'));
       }
     });
     socket.on('error', () => resolve(false));
