@@ -56,6 +56,7 @@ const METHOD_NAMES = [
   'export.resume',
   'export.cancel',
   'export.remove',
+  'farm.status',
   'shell.showInFolder',
   'dialog.chooseFolder',
 ] as const satisfies readonly MethodName[];

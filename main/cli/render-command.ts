@@ -14,16 +14,27 @@ import { checkFolder, checkNotExisting, outputTarget } from '../export/output-ta
 import { defaultUserDataDir } from '../host/user-data-dir';
 import { locateFfmpeg } from '../media/ffmpeg-locate';
 import type { FfmpegPaths } from '../media/types';
-import { createChunkRenderer } from '../render/chunk-renderer';
+import { createHeadlessRenderer } from '../render/headless-renderer';
 import type { ChunkRenderer } from '../render/types';
-import { PackService } from '../services/packs';
-import { PreferencesStore } from '../services/preferences';
 import { openProjectStore } from '../store/project-store';
 import type { ProjectStore } from '../store/types';
 import { BadInputError } from './enhance-options';
 import { specFromOptions, type RenderCliOptions } from './render-options';
 import { createRenderProgress } from './render-progress';
 import { onInterrupt } from './interrupts';
+import { connectFarm, FarmError, parseFarmUrl, redactFarmUrl } from '../farm/farm-connection';
+import { newFarmKey } from '../farm/farm-pieces';
+
+/** A bad or unreachable farm is bad input: nothing is queued. */
+async function checkFarm(url: string): Promise<void> {
+  try {
+    const redis = await connectFarm(parseFarmUrl(url));
+    redis.disconnect();
+  } catch (error) {
+    if (error instanceof FarmError) throw new BadInputError(`--farm: ${error.message}`);
+    throw error;
+  }
+}
 
 export type RenderIo = { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream };
 const EXIT = { ok: 0, failed: 1, badInput: 2, cancelled: 130 } as const;
@@ -41,7 +52,7 @@ export async function renderCommand(projectArg: string, opts: RenderCliOptions, 
     store = openProjectStore(projectFile, { log: () => {} });
     const dataDir = opts.dataDir ? path.resolve(opts.dataDir) : defaultUserDataDir();
     mkdirSync(dataDir, { recursive: true });
-    renderer = makeRenderer(dataDir, ffmpeg, (m) => void m);
+    renderer = createHeadlessRenderer(dataDir, ffmpeg, (m) => void m);
     const jobId = await findOrCreateJob(store, renderer, ffmpeg, spec, io);
     return await run(store, renderer, ffmpeg, jobId, io);
   } catch (error) {
@@ -60,18 +71,9 @@ export async function renderCommand(projectArg: string, opts: RenderCliOptions, 
   }
 }
 
-function makeRenderer(dataDir: string, ffmpeg: FfmpegPaths, log: (m: string) => void): ChunkRenderer {
-  return createChunkRenderer({
-    cacheDir: path.join(dataDir, 'cache', 'chunks'),
-    ffmpeg,
-    preferences: new PreferencesStore(path.join(dataDir, 'preferences.json'), log),
-    packs: new PackService({ userDataDir: dataDir }),
-    log,
-  });
-}
-
+/** The same output with the same options; where it renders (this machine or a farm) may change on a resume. */
 function sameSpec(a: ExportSpec, b: ExportSpec): boolean {
-  return JSON.stringify({ ...a, overwrite: false }) === JSON.stringify({ ...b, overwrite: false });
+  return JSON.stringify({ ...a, overwrite: false, farm: null }) === JSON.stringify({ ...b, overwrite: false, farm: null });
 }
 
 async function findOrCreateJob(store: ProjectStore, renderer: ChunkRenderer, ffmpeg: FfmpegPaths, spec: ExportSpec, io: RenderIo): Promise<number> {
@@ -88,12 +90,19 @@ async function findOrCreateJob(store: ProjectStore, renderer: ChunkRenderer, ffm
   );
   if (unfinished) {
     const payload = readPayload(store, unfinished.id);
-    io.stderr.write(`Resuming at ${resumePoint(payload)} (export ${unfinished.id}, ${describeOutput(payload.plan)})\n`);
+    // This run's --farm decides where the remaining pieces render; a farm export keeps its key, so pieces
+    // already queued or rendering there are picked up again rather than queued twice.
+    const farm = spec.farm ? { url: spec.farm, key: payload.farm?.key ?? newFarmKey(store.info().path, unfinished.id) } : undefined;
+    store.updateJob(unfinished.id, { payload: { ...payload, spec: { ...payload.spec, farm: spec.farm ?? null }, farm, farmStatus: farm ? payload.farmStatus : undefined } });
+    const where = farm ? ` on the farm ${redactFarmUrl(farm.url)}` : '';
+    io.stderr.write(`Resuming at ${resumePoint(payload)}${where} (export ${unfinished.id}, ${describeOutput(payload.plan)})\n`);
     return unfinished.id;
   }
   checkNotExisting(finalPath, spec.overwrite);
+  if (spec.farm) await checkFarm(spec.farm);
   const job = createExportJob(store, spec, plan, sources, name);
-  io.stderr.write(`Exporting ${finalPath}: ${describeOutput(plan)}, ${plan.pieces.length} pieces\n`);
+  const where = spec.farm ? ` on the farm ${redactFarmUrl(spec.farm)}` : '';
+  io.stderr.write(`Exporting ${finalPath}${where}: ${describeOutput(plan)}, ${plan.pieces.length} pieces\n`);
   return job.id;
 }
 

@@ -16,6 +16,7 @@ export type RenderCliOptions = {
   conform?: string;
   overwrite?: boolean;
   dataDir?: string;
+  farm?: string;
 };
 
 export function parseRange(text: string | undefined): ExportSpec['range'] {
@@ -87,10 +88,11 @@ export function specFromOptions(opts: RenderCliOptions): ExportSpec {
     conform: parseConform(opts.conform),
     audio: opts.audio ?? 'aac',
     overwrite: opts.overwrite ?? false,
+    farm: opts.farm ?? null,
   };
   const parsed = ExportSpecSchema.safeParse(raw);
   if (!parsed.success) {
-    const names: Record<string, string> = { quality: opts.bitrate !== undefined ? '--bitrate' : '--crf', audio: '--audio', conform: '--conform', fileName: '-o', folder: '-o' };
+    const names: Record<string, string> = { quality: opts.bitrate !== undefined ? '--bitrate' : '--crf', audio: '--audio', conform: '--conform', fileName: '-o', folder: '-o', farm: '--farm' };
     throw new BadInputError(
       parsed.error.issues.map((issue) => `${names[String(issue.path[0])] ?? String(issue.path[0])}: ${issue.message}`).join('\n'),
     );

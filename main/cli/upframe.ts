@@ -28,6 +28,7 @@ import { createProgressDisplay } from './progress-display';
 import { renderCommand } from './render-command';
 import type { RenderCliOptions } from './render-options';
 import { onInterrupt } from './interrupts';
+import { workerCommand, type WorkerCliOptions } from './worker-command';
 
 export const EXIT = { ok: 0, failed: 1, badInput: 2, cancelled: 130 } as const;
 
@@ -86,8 +87,21 @@ export async function main(argv: string[] = process.argv, io: CliIo = { stdout: 
     .option('--conform <policy>', 'when clips differ: first (default), largest, or WIDTHxHEIGHT@FPS')
     .option('--overwrite', 'replace the output when it exists')
     .option('--data-dir <dir>', 'folder of the chunk cache, packs and preferences (default: the app\'s user data folder)')
+    .option('--farm <url>', 'render the pieces on a farm: redis://host:6379 (rediss:// for TLS); workers run `upframe worker`')
     .action(async (project: string, opts: RenderCliOptions) => {
       exitCode = await renderCommand(project, opts, io);
+    });
+
+  program
+    .command('worker')
+    .description('Render export pieces for a farm until Ctrl+C (one worker per GPU)')
+    .requiredOption('--farm <url>', 'the farm\'s Redis: redis://host:6379, or rediss://user:password@host:6380 for TLS')
+    .option('--gpu <n>', 'render on this GPU only (one worker per GPU)', parseWith(integerArg))
+    .option('--path-map <from=to...>', 'where a shared folder of the submitting machine is found here (repeatable); confines the worker to these folders')
+    .option('--packs <ids>', 'which installed packs to offer: all (default), none (classic pieces only) or name@version,…')
+    .option('--data-dir <dir>', 'folder of the chunk cache, packs and preferences (default: the app\'s user data folder)')
+    .action(async (opts: WorkerCliOptions) => {
+      exitCode = await workerCommand(opts, io);
     });
 
   program

@@ -18,6 +18,7 @@ import {
   ExportCodecSchema,
   ExportJobSchema,
   ExportSpecSchema,
+  FarmStatusSchema,
   MAX_CACHE_LIMIT_BYTES,
   MIN_CACHE_LIMIT_BYTES,
   PresetNameSchema,
@@ -279,6 +280,8 @@ export const Methods = {
   'export.cancel': method(z.object({ jobId: id }), ExportJobSchema),
   /** Removes an ended export from the queue (its output file stays). */
   'export.remove': method(z.object({ jobId: id }), ok),
+  /** Reaches a render farm (its Redis URL) and lists the workers connected to it; BAD_REQUEST says why not. */
+  'farm.status': method(z.object({ url: z.string().min(1) }), z.object({ url: z.string(), workers: FarmStatusSchema.shape.workers })),
   /** Shows the file in the system file manager where the host can (Electron). */
   'shell.showInFolder': method(z.object({ path: z.string().min(1) }), z.object({ supported: z.boolean() })),
   /** Native folder dialog where the host has one; the web host uses the built-in browser (fs.list) instead. */

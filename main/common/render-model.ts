@@ -187,8 +187,34 @@ export const ExportSpecSchema = z.object({
   audio: z.enum(['copy', 'aac', 'none']),
   /** Replace an existing output. Without it an existing file fails with FILE_EXISTS, so the UI can ask. */
   overwrite: z.boolean().default(false),
+  /** Render the pieces on a farm (redis:// or rediss:// URL of its Redis); absent or null: on this machine. */
+  farm: z
+    .string()
+    .trim()
+    .regex(/^rediss?:\/\/\S+$/, 'A farm URL starts with redis:// or rediss:// (TLS), e.g. redis://render-host:6379.')
+    .nullable()
+    .optional(),
 });
 export type ExportSpec = z.infer<typeof ExportSpecSchema>;
+
+/** What the render queue shows of a farm export: each piece's state and who renders it, and the workers. */
+export const FarmStatusSchema = z.object({
+  /** The farm's URL without its password. */
+  url: z.string(),
+  pieces: z.array(
+    z.object({
+      state: z.enum(['waiting', 'rendering', 'done', 'failed']),
+      worker: z.string().nullable(),
+      fraction: z.number().min(0).max(1),
+    }),
+  ),
+  workers: z.array(
+    z.object({ id: z.string(), device: z.string(), state: z.enum(['idle', 'rendering', 'stopping']), serves: z.array(z.string()), piecesDone: int.nonnegative() }),
+  ),
+  /** When the farm was last heard from (ms since the epoch). */
+  checkedAt: z.number(),
+});
+export type FarmStatus = z.infer<typeof FarmStatusSchema>;
 
 export const ExportJobSchema = JobSchema.extend({
   spec: ExportSpecSchema,
@@ -202,5 +228,7 @@ export const ExportJobSchema = JobSchema.extend({
   /** Fidelity and stability of the whole render against its sources (the preview's figures, over every clip),
    *  measured on the finished output; absent until the export is done. */
   measuredQuality: QualityStatusSchema.optional(),
+  /** Null for an export rendered on this machine. */
+  farm: FarmStatusSchema.nullable(),
 });
 export type ExportJob = z.infer<typeof ExportJobSchema>;

@@ -5,7 +5,9 @@ import { existsSync } from 'node:fs';
 import { ApiError } from '../common/api-error';
 import type { Job, MediaAsset, Rational } from '../common/model';
 import type { QualityStatus } from '../common/quality-model';
-import { ExportSpecSchema, type ExportJob, type ExportSpec } from '../common/render-model';
+import { ExportSpecSchema, type ExportJob, type ExportSpec, type FarmStatus } from '../common/render-model';
+import { redactFarmUrl } from '../farm/farm-connection';
+import { newFarmKey } from '../farm/farm-pieces';
 import type { ChunkRenderer, RenderVariant } from '../render/types';
 import type { ProjectStore } from '../store/types';
 import { codecDefinition } from './codecs';
@@ -52,6 +54,10 @@ export type ExportPayload = {
   finished: number[];
   /** Fidelity and stability of the finished output against its sources, once measured. */
   measuredQuality?: QualityStatus;
+  /** Set when the pieces render on a farm: its URL and this export's key there (piece job ids derive from it). */
+  farm?: { url: string; key: string };
+  /** The farm's last known view of the pieces and workers, for the render queue. */
+  farmStatus?: FarmStatus;
 };
 
 /** The first piece not finished (what a resume starts with), counted from 1 for messages. */
@@ -81,12 +87,13 @@ export function toExportJob(job: Job, payload: ExportPayload): ExportJob {
   const { plan } = payload;
   return {
     ...job,
-    spec: payload.spec,
+    spec: payload.spec.farm ? { ...payload.spec, farm: redactFarmUrl(payload.spec.farm) } : payload.spec,
     outputPath: job.outputPath ?? payload.target.finalPath,
     renderFps: job.stats.renderFps ?? null,
     pieces: { done: payload.finished.length, total: plan.pieces.length },
     output: { width: plan.width, height: plan.height, fps: plan.fps, frames: plan.frames },
     ...(payload.measuredQuality ? { measuredQuality: payload.measuredQuality } : {}),
+    farm: payload.farm ? (payload.farmStatus ?? { url: redactFarmUrl(payload.farm.url), pieces: [], workers: [], checkedAt: 0 }) : null,
   };
 }
 
@@ -169,6 +176,7 @@ export function createExportJob(store: ProjectStore, spec: ExportSpec, plan: Exp
     const job = store.createJob(EXPORT_JOB_KIND, label, null, draft.finalPath);
     const target = outputTarget(spec.folder, name, spec.codec, job.id);
     const payload: ExportPayload = { version: PAYLOAD_VERSION, spec, plan, sources, target, finished: [] };
+    if (spec.farm) payload.farm = { url: spec.farm, key: newFarmKey(store.info().path, job.id) };
     return store.updateJob(job.id, {
       payload,
       outputPath: target.finalPath,

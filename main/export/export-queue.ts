@@ -12,6 +12,7 @@ import { codecDefinition, installedEncoders } from './codecs';
 import { createExportJob, EXPORT_JOB_KIND, listExportJobs, markPaused, nameOutput, planSpec, readPayload, resumePoint, toExportJob } from './export-job';
 import { measureExportQuality } from '../quality/export-quality';
 import { runExportJob } from './export-runner';
+import { cancelFarmPieces } from '../farm/farm-submitter';
 import { checkFolder, checkNotExisting, outputTarget } from './output-target';
 
 export type ExportQueueDeps = {
@@ -203,6 +204,11 @@ export class ExportQueue {
   }
 
   private async finishCancelled(store: ProjectStore, jobId: number): Promise<void> {
+    const payload = readPayload(store, jobId);
+    if (payload.farm) {
+      // Workers drop this export's pieces; a farm that cannot be reached has nothing to stop either way.
+      await cancelFarmPieces(payload).catch((error: Error) => this.deps.log(`export ${jobId}: could not reach the farm to cancel: ${error.message}`));
+    }
     await this.removeParts(store, jobId);
     this.announce(store, store.updateJob(jobId, { state: 'cancelled', etaSec: null, message: 'Cancelled: the partial output was removed' }));
   }

@@ -16,6 +16,7 @@ import { SerialQueue } from '../services/serial-queue';
 import { readPayload, resumePoint, type ExportPayload, type ExportSource } from './export-job';
 import { assembleArgs, audioTrackArgs, concatList, copiesSourceAudio, pieceArgs, type AudioPart, type PieceFrames } from './ffmpeg-args';
 import { checkNotExisting, diskFull, isDiskFull } from './output-target';
+import { runFarmExportJob } from '../farm/farm-submitter';
 import { mediaTimeOf, type ClipSegment, type ExportPiece } from './plan';
 import { FfmpegFailure, runFfmpeg } from './run-ffmpeg';
 
@@ -51,6 +52,8 @@ export async function runExportJob(deps: RunnerDeps, jobId: number, outerSignal:
   outerSignal.addEventListener('abort', onOuterAbort, { once: true });
   if (outerSignal.aborted) stop.abort();
   try {
+    // A farm export renders its pieces elsewhere; everything else (assembly, audio, records) is the same.
+    if (readPayload(deps.store, jobId).farm) return await runFarmExportJob(deps, jobId, stop.signal);
     return await runJob(deps, jobId, stop);
   } finally {
     outerSignal.removeEventListener('abort', onOuterAbort);
@@ -194,10 +197,17 @@ async function runJob(deps: RunnerDeps, jobId: number, stop: AbortController): P
   }
 }
 
-type PieceProgress = { onFrames(frames: number): void; onChunkProgress(fraction: number, message: string): void };
+export type PieceProgress = { onFrames(frames: number): void; onChunkProgress(fraction: number, message: string): void };
 
-async function encodePiece(
-  deps: RunnerDeps,
+/** What encoding one piece needs: no project store, so a farm worker runs exactly this code. */
+export type PieceDeps = Pick<RunnerDeps, 'ffmpeg' | 'renderer' | 'onChunksComputed'> & {
+  /** Checks the finished temporary file before it is renamed into place (a farm worker counts its frames). */
+  verifyPiece?(tempFile: string, piece: ExportPiece): Promise<void>;
+};
+
+/** Encodes one piece into the parts folder: a temporary name, renamed only when complete (and verified). */
+export async function encodePiece(
+  deps: PieceDeps,
   payload: ExportPayload,
   piece: ExportPiece,
   signal: AbortSignal,
@@ -230,6 +240,7 @@ async function encodePiece(
       target: codec.container === 'png' ? { kind: 'frames', dir: tempFile, startNumber: piece.outputStart + 1 } : { kind: 'file', path: tempFile },
     });
     await runFfmpeg(deps.ffmpeg.ffmpeg, args, { signal, onFrames: progress.onFrames });
+    await deps.verifyPiece?.(tempFile, piece);
     await fs.rename(tempFile, finalFile);
   } catch (error) {
     await fs.rm(tempFile, { recursive: true, force: true });
@@ -243,7 +254,7 @@ async function encodePiece(
 /** Where a clip piece's frames come from: enhanced chunk files (diffusion; classic when all are cached) or the
  *  source through the classic filter chain. */
 async function pieceFrames(
-  deps: RunnerDeps,
+  deps: PieceDeps,
   payload: ExportPayload,
   segment: ClipSegment,
   piece: ExportPiece,
@@ -324,19 +335,19 @@ function audioPartsOf(payload: ExportPayload): AudioPart[] {
   });
 }
 
-function audioTrackFile(payload: ExportPayload): string {
+export function audioTrackFile(payload: ExportPayload): string {
   return path.join(payload.target.partsDir, 'audio.m4a');
 }
 
 /** An AAC track is made unless there is no audio (none, PNG) or the source's packets are copied. */
-function needsAudioTrack(payload: ExportPayload): boolean {
+export function needsAudioTrack(payload: ExportPayload): boolean {
   const container = codecDefinition(payload.spec.codec).container;
   if (container === 'png' || payload.spec.audio === 'none') return false;
   return copiesSourceAudio({ audio: payload.spec.audio, audioParts: audioPartsOf(payload), container }) === null;
 }
 
 /** Encodes the whole range's AAC track into the parts folder (temp name, renamed when complete). */
-async function encodeAudioTrack(deps: RunnerDeps, payload: ExportPayload, signal: AbortSignal): Promise<void> {
+export async function encodeAudioTrack(deps: Pick<RunnerDeps, 'ffmpeg'>, payload: ExportPayload, signal: AbortSignal): Promise<void> {
   const file = audioTrackFile(payload);
   const temp = file.replace(/\.m4a$/, '.tmp.m4a');
   try {
@@ -348,7 +359,7 @@ async function encodeAudioTrack(deps: RunnerDeps, payload: ExportPayload, signal
   }
 }
 
-async function assemble(deps: RunnerDeps, payload: ExportPayload, signal: AbortSignal): Promise<void> {
+export async function assemble(deps: Pick<RunnerDeps, 'ffmpeg' | 'log'>, payload: ExportPayload, signal: AbortSignal): Promise<void> {
   const { plan, spec, target } = payload;
   const codec = codecDefinition(spec.codec);
   const pieces = plan.pieces.map((p) => pieceFile(payload, p.index));

@@ -1,9 +1,22 @@
 // Export and the render queue (issue 5): the API's handlers over the ExportQueue of main/export.
 import { installedEncoders, listCodecs } from '../export/codecs';
+import { ApiError } from '../common/api-error';
 import { ExportQueue } from '../export/export-queue';
+import { FarmError } from '../farm/farm-connection';
+import { probeFarm } from '../farm/farm-probe';
 import type { Handlers, ServiceContext } from './context';
 
-type ExportMethods = 'export.codecs' | 'export.start' | 'export.list' | 'export.pause' | 'export.resume' | 'export.cancel' | 'export.remove';
+type ExportMethods = 'export.codecs' | 'export.start' | 'export.list' | 'export.pause' | 'export.resume' | 'export.cancel' | 'export.remove' | 'farm.status';
+
+/** A farm that cannot be reached is the person's input to fix (the URL, the server): BAD_REQUEST with the reason. */
+async function farmStatus(url: string) {
+  try {
+    return await probeFarm(url);
+  } catch (error) {
+    if (error instanceof FarmError) throw new ApiError('BAD_REQUEST', error.message);
+    throw error;
+  }
+}
 
 export function exportHandlers(ctx: ServiceContext): Pick<Handlers, ExportMethods> {
   const queue = new ExportQueue({
@@ -27,7 +40,11 @@ export function exportHandlers(ctx: ServiceContext): Pick<Handlers, ExportMethod
   return {
     'export.codecs': async () => listCodecs(await installedEncoders(ctx.requireFfmpeg().ffmpeg)),
     // Planning reads the project: it runs in the project queue so no edit or close lands in between.
-    'export.start': (spec) => ctx.queue.run(() => queue.start(spec)),
+    'export.start': async (spec) => {
+      // Checked before planning: a wrong farm URL never leaves a job waiting for a farm that is not there.
+      if (spec.farm) await farmStatus(spec.farm);
+      return ctx.queue.run(() => queue.start(spec));
+    },
     'export.list': async () => queue.list(),
     'export.pause': ({ jobId }) => queue.pause(jobId),
     'export.resume': async ({ jobId }) => queue.resume(jobId),
@@ -36,5 +53,6 @@ export function exportHandlers(ctx: ServiceContext): Pick<Handlers, ExportMethod
       await queue.remove(jobId);
       return { ok: true as const };
     },
+    'farm.status': ({ url }) => farmStatus(url),
   };
 }

@@ -14,6 +14,7 @@ import { closeExportDialog, setRenderQueueOpen } from '../../state/export-ui';
 import { call, errorCode } from '../../state/server';
 import { errorMessage, showError } from '../../state/toasts';
 import { FileBrowserDialog } from '../FileBrowserDialog';
+import { RenderOnField } from './RenderOnField';
 import {
   draftToSpecInput,
   expandFileName,
@@ -27,7 +28,7 @@ import {
   type RangeKind,
 } from './export-draft';
 
-type Field = 'range' | 'folder' | 'fileName' | 'codec' | 'crf' | 'kbps' | 'width' | 'height' | 'fps' | 'audio';
+type Field = 'range' | 'folder' | 'fileName' | 'codec' | 'crf' | 'kbps' | 'width' | 'height' | 'fps' | 'audio' | 'farm';
 type FieldErrors = Partial<Record<Field, string>>;
 
 function dirName(filePath: string): string {
@@ -59,7 +60,7 @@ function checkDraft(draft: ExportDraft, clipIds: number[]): { spec: ExportSpec |
     for (const issue of parsed.error.issues) {
       const [head, sub] = issue.path;
       let field: Field | null = null;
-      if (head === 'range' || head === 'folder' || head === 'fileName' || head === 'codec' || head === 'audio') field = head;
+      if (head === 'range' || head === 'folder' || head === 'fileName' || head === 'codec' || head === 'audio' || head === 'farm') field = head;
       else if (head === 'quality') field = draft.qualityMode === 'bitrate' ? 'kbps' : 'crf';
       else if (head === 'conform' && (sub === 'width' || sub === 'height' || sub === 'fps')) field = sub;
       if (field && !errors[field]) errors[field] = issue.message;
@@ -336,6 +337,8 @@ export function ExportForm({ state }: { state: ProjectState }) {
           />
         </label>
       </div>
+
+      <RenderOnField draft={draft} error={errors.farm} set={set} />
 
       {draft.conform === 'custom' && (
         <div className="export-custom-row">

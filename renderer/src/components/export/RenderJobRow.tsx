@@ -5,6 +5,7 @@ import type { ExportJob } from '../../../../main/common/render-model';
 import { hostKind } from '../../api/client';
 import { useExportJobAction, useRemoveExportJob } from '../../state/export';
 import { baseName, copyPath, showInFolder } from './output-actions';
+import { FarmPieces } from './FarmPieces';
 
 const STATE_LABELS: Record<ExportJob['state'], string> = {
   queued: 'Queued',
@@ -148,6 +149,7 @@ export function RenderJobRow({ job, now }: { job: ExportJob; now: number }) {
         <span data-testid="render-job-stats">{stats.join(' · ')}</span>
         {facts && <span className="muted">{facts}</span>}
       </div>
+      {job.farm && <FarmPieces farm={job.farm} />}
       {job.message && (
         <div className={`render-job-message ${job.state === 'failed' ? 'error' : ''}`} role={job.state === 'failed' ? 'alert' : undefined} data-testid="render-job-message">
           {job.message}

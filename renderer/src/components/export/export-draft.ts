@@ -22,6 +22,9 @@ export type ExportDraft = {
   height: string;
   fps: string;
   audio: AudioMode;
+  /** Render on this machine, or on the render farm at farmUrl (its Redis). */
+  renderOn: 'local' | 'farm';
+  farmUrl: string;
 };
 
 export const DEFAULT_FILE_NAME = '{project}-{range}-{codec}';
@@ -41,6 +44,8 @@ export function defaultDraft(folder: string): ExportDraft {
     height: '1080',
     fps: '24',
     audio: 'aac',
+    renderOn: 'local',
+    farmUrl: '',
   };
 }
 
@@ -67,11 +72,24 @@ export function loadDraft(defaultFolder: string): ExportDraft {
   if (!['crf', 'bitrate'].includes(draft.qualityMode)) draft.qualityMode = base.qualityMode;
   if (!['first', 'largest', 'custom'].includes(draft.conform)) draft.conform = base.conform;
   if (!['copy', 'aac', 'none'].includes(draft.audio)) draft.audio = base.audio;
+  if (!['local', 'farm'].includes(draft.renderOn)) draft.renderOn = base.renderOn;
   return draft;
 }
 
+/** Remembers the choices, except a farm password: it is typed again rather than kept in the browser's storage. */
 export function saveDraft(draft: ExportDraft): void {
-  localStorage.setItem(LAST_CHOICES_KEY, JSON.stringify(draft));
+  localStorage.setItem(LAST_CHOICES_KEY, JSON.stringify({ ...draft, farmUrl: withoutPassword(draft.farmUrl) }));
+}
+
+function withoutPassword(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (!parsed.password) return url;
+    parsed.password = '';
+    return parsed.toString();
+  } catch {
+    return url;
+  }
 }
 
 // NTSC rates typed as decimals mean their exact 1001 fractions.
@@ -164,5 +182,6 @@ export function draftToSpecInput(draft: ExportDraft, selectedClipIds: number[], 
     conform,
     audio: draft.codec === 'png' ? 'none' : draft.audio,
     overwrite,
+    farm: draft.renderOn === 'farm' ? draft.farmUrl.trim() : null,
   };
 }
