@@ -25,6 +25,7 @@ import { createProgressDisplay } from './progress-display';
 import { renderCommand } from './render-command';
 import type { RenderCliOptions } from './render-options';
 import { onInterrupt } from './interrupts';
+import { packsInstallCommand, packsRemoveCommand, type PacksInstallOptions } from './packs-install';
 
 export const EXIT = { ok: 0, failed: 1, badInput: 2, cancelled: 130 } as const;
 
@@ -83,11 +84,27 @@ export async function main(argv: string[] = process.argv, io: CliIo = { stdout: 
       exitCode = await renderCommand(project, opts, io);
     });
 
-  program
+  const packs = program
     .command('packs')
-    .description('List the model packs (installed and built-in test packs)')
+    .description('List the model packs (installed and built-in test packs); `packs install` adds one')
     .action(async () => {
       exitCode = await listPacks(io);
+    });
+  packs
+    .command('install')
+    .description('Install a pack exported elsewhere: its folder, a .tar/.tar.gz/.tgz/.zip of it, or an http(s) address of such an archive')
+    .argument('<source>', 'pack folder (holding manifest.json), pack archive, or URL (resumes an interrupted download)')
+    .option('--data-dir <dir>', "folder of the packs (default: the app's user data folder)")
+    .action(async (source: string, opts: PacksInstallOptions) => {
+      exitCode = await packsInstallCommand(source, opts, io);
+    });
+  packs
+    .command('remove')
+    .description('Remove an installed pack (built-in test packs cannot be removed)')
+    .argument('<id>', 'the pack id, name@version, as `upframe packs` lists it')
+    .option('--data-dir <dir>', "folder of the packs (default: the app's user data folder)")
+    .action(async (id: string, opts: PacksInstallOptions) => {
+      exitCode = await packsRemoveCommand(id, opts, io);
     });
 
   try {
