@@ -276,6 +276,8 @@ describe('upframe packs install <URL>', () => {
     server.plan = [{ kind: 'cut', afterBytes: cutAt }];
     const r = await upframe(['packs', 'install', server.url('pack.tar'), '--data-dir', data]);
     expect(r.stderr).toMatch(new RegExp(`Interrupted \\(.*\\); resuming at `));
+    // Progress as bytes of the total, rate and ETA (piped stderr: one line per tenth).
+    expect(r.stderr).toMatch(/Downloading: \d+%, [\d.]+ KiB of [\d.]+ KiB, .*\/s \(ETA (\d\d:\d\d|--:--)\)/);
     expect(r.code).toBe(0);
     expect(server.requests.map((q) => q.range)).toEqual([undefined, `bytes=${cutAt}-`]);
     expect(packsIn(data)).toEqual(['.downloads', PACK_ID]);
