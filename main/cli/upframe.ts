@@ -29,6 +29,7 @@ import { renderCommand } from './render-command';
 import type { RenderCliOptions } from './render-options';
 import { onInterrupt } from './interrupts';
 import { workerCommand, type WorkerCliOptions } from './worker-command';
+import { packsInstallCommand, packsRemoveCommand, type PacksInstallOptions } from './packs-install';
 
 export const EXIT = { ok: 0, failed: 1, badInput: 2, cancelled: 130 } as const;
 
@@ -104,12 +105,28 @@ export async function main(argv: string[] = process.argv, io: CliIo = { stdout: 
       exitCode = await workerCommand(opts, io);
     });
 
-  program
+  const packs = program
     .command('packs')
-    .description('List the model packs (installed and built-in), or import one')
+    .description('List the model packs (installed and built-in); --import adds a folder or a per-frame .onnx, `packs install` a pack exported elsewhere')
     .option('--import <path>', 'install a pack folder (holding manifest.json) or a per-frame .onnx model; bad models are refused')
     .action(async (opts: { import?: string }) => {
       exitCode = opts.import ? await importPack(opts.import, io) : await listPacks(io);
+    });
+  packs
+    .command('install')
+    .description('Install a pack exported elsewhere: its folder, a .tar/.tar.gz/.tgz/.zip of it, or an http(s) address of such an archive')
+    .argument('<source>', 'pack folder (holding manifest.json), pack archive, or URL (resumes an interrupted download)')
+    .option('--data-dir <dir>', "folder of the packs (default: the app's user data folder)")
+    .action(async (source: string, opts: PacksInstallOptions) => {
+      exitCode = await packsInstallCommand(source, opts, io);
+    });
+  packs
+    .command('remove')
+    .description('Remove an installed pack (built-in test packs cannot be removed)')
+    .argument('<id>', 'the pack id, name@version, as `upframe packs` lists it')
+    .option('--data-dir <dir>', "folder of the packs (default: the app's user data folder)")
+    .action(async (id: string, opts: PacksInstallOptions) => {
+      exitCode = await packsRemoveCommand(id, opts, io);
     });
 
   try {

@@ -299,10 +299,15 @@ for (const c of CASES) {
     await page.getByTestId('compare-close').click();
     await expect(viewer).toHaveCount(0);
 
-    // A setting that changes pixels: what was cached is now stale.
+    // A setting that changes pixels: what was cached is now stale. The bar is awaited until it shows the host's
+    // status after the write, not merely until it shows 'stale': in the analytic case the bar already has stale
+    // ranges before the change (the classic case's 24-frame chunks overlap the 8-frame chunks either side of the
+    // segment), so a 'stale' wait passed on the old reply and read 'cached' before the refetch landed.
     await setClipSettings(c.changed);
-    await expect.poll(() => barStates(page)).toContain('stale');
-    expect(await barStates(page)).not.toContain('cached');
+    const afterChange = await clipRangeStates();
+    expect(afterChange).toContain('stale');
+    expect(afterChange).not.toContain('cached');
+    await expect.poll(() => barStates(page)).toEqual(afterChange);
 
     // Cancel while chunks are computed: the job ends cancelled, and the viewer never says 'done'.
     await setClipSettings(c.slow);

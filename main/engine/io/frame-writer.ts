@@ -3,7 +3,7 @@
 // partial result never looks complete; abort() removes it.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { EnhanceJobSpec, RgbFrame } from '../types';
 import { CHUNK_VIDEO_ARGS, requireChunkPath } from './chunk-encoding';
@@ -93,6 +93,13 @@ export async function openFrameWriter(opts: {
   // -vf is an output option: it goes just before the output name, the last argument in every branch above.
   if (opts.videoFilter) args.splice(args.length - 1, 0, '-vf', opts.videoFilter);
 
+  if (output.kind !== 'frames') {
+    // The temporary file exists from the moment the writer is open, as the frames folder does: ffmpeg creates its
+    // output only after it has started and taken the first frames, which on a loaded machine can be long after
+    // the first write() returned, and until then a crash would leave nothing that says a write was under way.
+    // Creating it here also reports an unwritable folder before any engine work.
+    await writeFile(tempPath, '', { flag: 'wx' });
+  }
   const child = spawn(opts.ffmpeg, args, { stdio: ['pipe', 'ignore', 'pipe'] });
   const stderr = new StderrTail(child.stderr);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; spawnError?: Error }>((resolve) => {
