@@ -24,6 +24,9 @@ export const ProbeDataSchema = z.object({
   fps: RationalSchema,
   /** True when the stream's frame timing is variable (VFR). */
   variableFrameRate: z.boolean(),
+  /** True when the stream is stored as interlaced fields (ffprobe field_order tt/bb/tb/bt); absent in probes
+   *  made before this field existed, which count as progressive. */
+  interlaced: z.boolean().optional(),
   frameCount: z.number().int().nonnegative(),
   /** Coded size, before rotation. */
   width: z.number().int().positive(),

@@ -16,6 +16,9 @@ export const ClassicFiltersSchema = z.object({
   /** Sharpening: off, cas (contrast adaptive) or unsharp. */
   sharpen: z.enum(['off', 'cas', 'unsharp']).default('off'),
   deflicker: z.boolean().default(false),
+  /** Deinterlace (bwdif) before anything else: auto (absent means auto) when the probe finds interlaced fields,
+   *  on, or off. Optional so settings written before the field existed stay valid as they are. */
+  deinterlace: z.enum(['auto', 'on', 'off']).optional(),
 });
 export type ClassicFilters = z.infer<typeof ClassicFiltersSchema>;
 

@@ -36,6 +36,8 @@ export type ExportSource = {
   path: string;
   /** The media's own rate and display size (the classic chain works from these). */
   sourceFps: Rational;
+  /** Stored as interlaced fields: the classic chain deinterlaces first unless the clip turns it off. */
+  interlaced?: boolean;
   width: number;
   height: number;
   /** Codec of the first audio stream, null without audio. */
@@ -154,6 +156,7 @@ async function sourceOf(renderer: ChunkRenderer, media: MediaAsset, clipId: numb
     mediaId: media.id,
     path: media.path,
     sourceFps: media.probe.fps,
+    interlaced: media.probe.interlaced,
     width: media.probe.displayWidth,
     height: media.probe.displayHeight,
     audioCodec: media.probe.audio[0]?.codec ?? null,

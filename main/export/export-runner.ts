@@ -311,7 +311,12 @@ async function pieceFrames(
       release,
     };
   }
-  const classic = buildClassicFilterGraph(variant.settings, { width: source.width, height: source.height, fps: source.sourceFps });
+  const classic = buildClassicFilterGraph(variant.settings, {
+    width: source.width,
+    height: source.height,
+    fps: source.sourceFps,
+    interlaced: source.interlaced,
+  });
   return {
     frames: {
       kind: 'classic',

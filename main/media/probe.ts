@@ -30,6 +30,7 @@ export type FfprobeStream = {
   bits_per_raw_sample?: string;
   r_frame_rate?: string;
   avg_frame_rate?: string;
+  field_order?: string;
   nb_frames?: string;
   duration?: string;
   channels?: number;
@@ -118,6 +119,7 @@ export async function readProbeData(abs: string, size: number, ffprobe: string, 
     videoCodec: video.codec_name ?? 'unknown',
     fps,
     variableFrameRate,
+    interlaced: isInterlacedFieldOrder(video.field_order),
     frameCount,
     width: video.width,
     height: video.height,
@@ -404,4 +406,10 @@ function firstFinite(...texts: Array<string | undefined>): number | null {
     if (t !== undefined && Number.isFinite(n) && n >= 0) return n;
   }
   return null;
+}
+
+/** ffprobe's field_order: tt/bb (fields in display order) and tb/bt (swapped) are interlaced; progressive and
+ *  unknown are not (an unflagged interlaced file can still be deinterlaced with the clip's option set to on). */
+export function isInterlacedFieldOrder(fieldOrder: string | undefined): boolean {
+  return fieldOrder === 'tt' || fieldOrder === 'bb' || fieldOrder === 'tb' || fieldOrder === 'bt';
 }

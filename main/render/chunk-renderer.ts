@@ -79,7 +79,7 @@ class EngineChunkRenderer implements ChunkRenderer {
     if (!(probe.frameCount > 0)) {
       throw new ApiError('MEDIA_UNREADABLE', `${media.name} has no video frames to enhance. Re-import it, or use another file.`);
     }
-    const source = { width: probe.displayWidth, height: probe.displayHeight, fps: probe.fps };
+    const source = { width: probe.displayWidth, height: probe.displayHeight, fps: probe.fps, interlaced: probe.interlaced, variableFrameRate: probe.variableFrameRate };
     const mediaPart: RenderVariant['media'] = {
       path: media.path,
       fingerprint: media.fingerprint,

@@ -30,6 +30,7 @@ const ALL_KEYS: FieldKey[] = [
   'classic.denoise',
   'classic.sharpen',
   'classic.deflicker',
+  'classic.deinterlace',
 ];
 
 describe('getField / setField', () => {
@@ -41,6 +42,9 @@ describe('getField / setField', () => {
     expect(getField(s, 'classic.denoise')).toBe('nlmeans');
     expect(getField(s, 'classic.sharpen')).toBe('cas');
     expect(getField(s, 'classic.deflicker')).toBe(true);
+    // Settings saved before the option existed read as auto; a stored choice reads as itself.
+    expect(getField(s, 'classic.deinterlace')).toBe('auto');
+    expect(getField(setField(s, 'classic.deinterlace', 'off'), 'classic.deinterlace')).toBe('off');
   });
 
   it('every field key reads a defined value from default settings', () => {
@@ -84,6 +88,7 @@ describe('getField / setField', () => {
       'classic.denoise': 'hqdn3d',
       'classic.sharpen': 'cas',
       'classic.deflicker': true,
+      'classic.deinterlace': 'on',
     };
     let s = defaultClipSettings();
     for (const key of ALL_KEYS) s = setField(s, key, values[key]);

@@ -41,7 +41,14 @@ export async function runClassicJob(spec: EnhanceJobSpec, hooks: JobHooks, deps:
   await hooks.checkpoint();
   const started = performance.now();
   const { probe, path: input } = await probeMedia(spec.input, deps.ffprobe);
-  const plan = buildClassicFilterGraph(spec.settings, { width: probe.displayWidth, height: probe.displayHeight, fps: probe.fps });
+  // A whole-file job resamples to the exact target rate; a chunk or a kept frame range stays on the k + 1 grid
+  // that the chunk renderer counts frames on.
+  const exactRate = !spec.keep && spec.output.kind !== 'chunk';
+  const plan = buildClassicFilterGraph(
+    spec.settings,
+    { width: probe.displayWidth, height: probe.displayHeight, fps: probe.fps, interlaced: probe.interlaced, variableFrameRate: probe.variableFrameRate },
+    { exactRate },
+  );
 
   const startSec = spec.startSec ?? 0;
   const endSec = spec.endSec === undefined ? probe.durationSec : Math.min(spec.endSec, probe.durationSec || spec.endSec);
@@ -63,7 +70,8 @@ export async function runClassicJob(spec: EnhanceJobSpec, hooks: JobHooks, deps:
   if (spec.endSec !== undefined) args.push('-to', endSec.toFixed(6));
   args.push('-i', inputUrl(input));
   if (graph) args.push('-vf', graph);
-  // Constant output rate: a variable-rate source comes out at its average rate times (k + 1).
+  // Constant output rate: a variable-rate source is conformed to it, each frame placed by its own timestamp (ffmpeg
+  // duplicates or drops frames at the output times), so picture and sound stay in step.
   args.push('-fps_mode', 'cfr', '-r', `${plan.fps.num}/${plan.fps.den}`, '-frames:v', String(expectedFrames));
   args.push(...target.args);
 
@@ -86,7 +94,7 @@ export async function runClassicJob(spec: EnhanceJobSpec, hooks: JobHooks, deps:
     fps,
     // Decode, filters and encode run interleaved in one ffmpeg pass: the whole pass is counted as writing.
     stageSeconds: { write: seconds },
-    notes: [describePlan(plan), ...target.notes],
+    notes: [describePlan(plan), ...planNotes(plan), ...target.notes],
   };
 }
 
@@ -104,6 +112,13 @@ function filterGraphFor(plan: ClassicPlan, spec: EnhanceJobSpec): string | null 
 
 function describePlan(plan: ClassicPlan): string {
   return plan.graph ? `Classic engine filters: ${plan.graph}` : 'Classic engine: no filters (the settings change nothing; re-encoded only)';
+}
+
+function planNotes(plan: ClassicPlan): string[] {
+  const notes: string[] = [];
+  if (plan.deinterlaced) notes.push('Deinterlaced first (bwdif, one frame per frame)');
+  if (plan.rateNote) notes.push(`Frame rate: ${plan.rateNote}`);
+  return notes;
 }
 
 async function runFfmpeg(

@@ -454,6 +454,20 @@ export function InspectorForm({ state, clips }: { state: ProjectState; clips: Cl
                 <option value="unsharp">Unsharp</option>
               </select>
             </label>
+            <label className="field" title="bwdif, before every other filter. Auto deinterlaces sources stored as interlaced fields.">
+              <span>Deinterlace</span>
+              <select
+                className="input"
+                value={selectValue('classic.deinterlace')}
+                onChange={(e) => commitValues({ 'classic.deinterlace': e.target.value })}
+                data-testid="settings-deinterlace"
+              >
+                {mixedOption('classic.deinterlace')}
+                <option value="auto">Auto (interlaced sources)</option>
+                <option value="on">On</option>
+                <option value="off">Off</option>
+              </select>
+            </label>
           </div>
           <label className="check">
             <input

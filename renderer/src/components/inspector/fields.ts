@@ -18,12 +18,15 @@ export type FieldKey =
   | 'tileLatent'
   | 'classic.denoise'
   | 'classic.sharpen'
-  | 'classic.deflicker';
+  | 'classic.deflicker'
+  | 'classic.deinterlace';
 
 export const MIXED = Symbol('mixed');
 export type Common<T> = T | typeof MIXED;
 
 export function getField(s: ClipSettings, key: FieldKey): unknown {
+  // Settings saved before the deinterlace option existed lack it: they mean auto.
+  if (key === 'classic.deinterlace') return s.classic.deinterlace ?? 'auto';
   if (key.startsWith('classic.')) return s.classic[key.slice('classic.'.length) as keyof ClipSettings['classic']];
   return s[key as Exclude<FieldKey, `classic.${string}`>];
 }
