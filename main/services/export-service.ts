@@ -1,12 +1,16 @@
 // Export and the render queue (issue 5): the API's handlers over the ExportQueue of main/export.
-import { installedEncoders, listCodecs } from '../export/codecs';
+import path from 'node:path';
+import { installedEncoders, listCodecs, listedDefinitions } from '../export/codecs';
+import { EncoderProbeCache } from '../export/encoder-probe';
 import { ExportQueue } from '../export/export-queue';
 import type { Handlers, ServiceContext } from './context';
 
 type ExportMethods = 'export.codecs' | 'export.start' | 'export.list' | 'export.pause' | 'export.resume' | 'export.cancel' | 'export.remove';
 
 export function exportHandlers(ctx: ServiceContext): Pick<Handlers, ExportMethods> {
+  const probes = new EncoderProbeCache(path.join(ctx.userDataDir, 'cache', 'encoder-probes.json'), ctx.log);
   const queue = new ExportQueue({
+    probes,
     currentStore: ctx.currentStore,
     requireStore: ctx.requireStore,
     ffmpeg: ctx.requireFfmpeg,
@@ -25,7 +29,11 @@ export function exportHandlers(ctx: ServiceContext): Pick<Handlers, ExportMethod
     return true;
   });
   return {
-    'export.codecs': async () => listCodecs(await installedEncoders(ctx.requireFfmpeg().ffmpeg)),
+    'export.codecs': async () => {
+      const { ffmpeg } = ctx.requireFfmpeg();
+      const encoders = await installedEncoders(ffmpeg);
+      return listCodecs(encoders, await probes.verdicts(ffmpeg, listedDefinitions(encoders)));
+    },
     // Planning reads the project: it runs in the project queue so no edit or close lands in between.
     'export.start': (spec) => ctx.queue.run(() => queue.start(spec)),
     'export.list': async () => queue.list(),
