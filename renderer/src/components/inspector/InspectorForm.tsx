@@ -7,6 +7,8 @@ import type { Clip, ProjectState } from '../../../../main/common/model';
 import { insertedFrames, type ClipSettings } from '../../../../main/common/settings';
 import { groupWrites, useSetClipSettings } from '../../state/clip-settings';
 import { useEngineProviders, usePacks } from '../../state/server';
+import { openSettings } from '../../state/settings-ui';
+import { defaultPack, NO_DEFAULT_PACK, settingsUnavailableReason } from './pack-availability';
 import { errorMessage } from '../../state/toasts';
 import {
   commonValue,
@@ -216,6 +218,9 @@ export function InspectorForm({ state, clips }: { state: ProjectState; clips: Cl
   const k = inputFps !== null && common('targetFps') !== MIXED ? insertedFrames(inputFps, target) : null;
   const packOptions = packs.data ?? [];
   const packId = common('packId');
+  const anyUsablePack = packOptions.some((p) => p.status === 'ok');
+  const noDefault = packs.data !== undefined && defaultPack(packOptions) === null;
+  const packProblem = engine === 'diffusion' && packId !== MIXED ? settingsUnavailableReason({ engine: 'diffusion', packId: packId as string | null }, packs.data ?? null) : null;
 
   return (
     <div className="inspector-form" data-testid="inspector-form" data-clip-ids={clips.map((c) => c.id).join(',')}>
@@ -238,8 +243,18 @@ export function InspectorForm({ state, clips }: { state: ProjectState; clips: Cl
         >
           {mixedOption('engine')}
           <option value="classic">Classic (ffmpeg scaling and filters)</option>
-          <option value="diffusion">Diffusion (model pack)</option>
+          <option value="diffusion" disabled={packs.data !== undefined && !anyUsablePack && engine !== 'diffusion'}>
+            Diffusion (model pack){packs.data !== undefined && !anyUsablePack ? ' — no model pack installed' : ''}
+          </option>
         </select>
+        {packs.data !== undefined && !anyUsablePack && engine !== 'diffusion' && (
+          <span className="field-note" data-testid="engine-unavailable">
+            Diffusion {NO_DEFAULT_PACK}.{' '}
+            <button type="button" className="btn-link" onClick={() => openSettings('packs')}>
+              Open Settings › Model packs
+            </button>
+          </span>
+        )}
       </label>
 
       {showDiffusion && (
@@ -252,7 +267,9 @@ export function InspectorForm({ state, clips }: { state: ProjectState; clips: Cl
             data-testid="settings-pack"
           >
             {mixedOption('packId')}
-            <option value="">Default pack</option>
+            <option value="" disabled={noDefault && packId !== null}>
+              {noDefault ? 'Default pack — none installed' : `Default pack (${defaultPack(packOptions)?.label ?? '…'})`}
+            </option>
             {packOptions.map((p) => (
               <option key={p.id} value={p.id} disabled={p.status !== 'ok' && p.id !== packId}>
                 {p.label}
@@ -263,6 +280,15 @@ export function InspectorForm({ state, clips }: { state: ProjectState; clips: Cl
             {typeof packId === 'string' && !packOptions.some((p) => p.id === packId) && <option value={packId}>{packId} (not installed)</option>}
           </select>
           {packs.error && <span className="field-error">Could not list the packs: {errorMessage(packs.error)}</span>}
+          {packProblem && (
+            <span className="field-error" role="alert" data-testid="pack-unavailable">
+              This clip cannot render: it {packProblem}. Pick a pack above, or{' '}
+              <button type="button" className="btn-link" onClick={() => openSettings('packs')} data-testid="pack-open-settings">
+                import one in Settings › Model packs
+              </button>
+              .
+            </span>
+          )}
         </label>
       )}
 
