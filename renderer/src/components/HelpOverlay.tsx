@@ -9,6 +9,7 @@ export const SHORTCUTS: [string, string][] = [
   ['Shift + ← / →', 'Ten frames back / forward'],
   ['Home / End', 'Start / end of the timeline'],
   ['I / O', 'Set in / out mark at the playhead'],
+  ['Alt + X', 'Clear the in and out marks'],
   ['S', 'Split selected clips (or the clip under the playhead) at the playhead'],
   ['Delete / Backspace', 'Delete selected clips'],
   ['Shift + Delete', 'Ripple delete selected clips'],
@@ -18,7 +19,7 @@ export const SHORTCUTS: [string, string][] = [
   ['Shift + Ctrl/Cmd + Z, Ctrl + Y', 'Redo'],
   ['Ctrl/Cmd + A', 'Select all clips'],
   ['Esc', 'Cancel the running preview, else clear selection'],
-  ['P', 'Preview the marked segment (or 2 s around the playhead)'],
+  ['P', 'Preview the marked segment; the selected clip when the marks do not touch it (else 2 s around the playhead)'],
   ['Alt + drag on a clip', 'Select a segment to preview (or drag on the status bar)'],
   ['Compare: Space / ← → / Home', 'Play-pause the loop / step a frame / loop start'],
   ['Compare: 1 / 2 / 3, B, Z', 'Wipe / side by side / A/B, flip A/B, zoom fit-100-200-400 %'],
@@ -36,6 +37,7 @@ export function HelpOverlay() {
         <Dialog.Overlay className="dialog-overlay" />
         <Dialog.Content className="dialog help" data-testid="help-overlay" aria-describedby={undefined}>
           <Dialog.Title className="dialog-title">Keyboard shortcuts</Dialog.Title>
+          <div className="help-scroll" data-testid="help-scroll">
           <table className="shortcut-table">
             <tbody>
               {SHORTCUTS.map(([keys, what]) => (
@@ -48,6 +50,7 @@ export function HelpOverlay() {
               ))}
             </tbody>
           </table>
+          </div>
           <div className="dialog-actions">
             <span className="muted small">Shortcuts are off while you type in a field.</span>
             <Dialog.Close className="btn">Close</Dialog.Close>

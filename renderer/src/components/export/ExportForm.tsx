@@ -2,6 +2,7 @@
 // policy and audio. Checked as the person types with the schema the services apply (this module, and zod with it,
 // loads when the dialog first opens). Start queues the export; an existing output asks before it is replaced.
 import { useQueryClient } from '@tanstack/react-query';
+import { X } from 'lucide-react';
 import { useEffect, useMemo, useState, type ReactNode } from 'react';
 import type { ProjectState } from '../../../../main/common/model';
 import { EXPORT_NAME_TOKENS, ExportSpecSchema, type ExportCodec, type ExportSpec } from '../../../../main/common/render-model';
@@ -384,8 +385,11 @@ export function ExportForm({ state }: { state: ProjectState }) {
         </div>
       )}
       {startError && (
-        <div className="banner error" role="alert" data-testid="export-error">
-          {startError}
+        <div className="banner error banner-dismissable" role="alert" data-testid="export-error">
+          <span className="grow">{startError}</span>
+          <button type="button" className="toast-close" aria-label="Dismiss" onClick={() => setStartError(null)} data-testid="export-error-dismiss">
+            <X size={14} aria-hidden />
+          </button>
         </div>
       )}
 

@@ -2,6 +2,7 @@
 // writes only the changed field into every selected clip, after the shared schema accepted the result; fields
 // whose values differ between the clips show "Mixed". Loaded lazily: it brings the schema library with it.
 import * as Slider from '@radix-ui/react-slider';
+import { Dices } from 'lucide-react';
 import { useEffect, useMemo, useState } from 'react';
 import type { Clip, ProjectState } from '../../../../main/common/model';
 import { insertedFrames, type ClipSettings } from '../../../../main/common/settings';
@@ -382,7 +383,7 @@ export function InspectorForm({ state, clips }: { state: ProjectState; clips: Cl
                 data-testid="settings-seed-random"
                 title="A new random seed"
               >
-                🎲
+                <Dices size={14} aria-hidden />
               </button>
             </span>
             {errorFor('seed')}
