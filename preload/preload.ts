@@ -33,6 +33,7 @@ const METHOD_NAMES = [
   'prefs.getEngine',
   'prefs.setEngine',
   'engine.providers',
+  'engine.check',
   'packs.list',
   'packs.import',
   'packs.remove',

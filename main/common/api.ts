@@ -219,6 +219,16 @@ export const Methods = {
       providers: z.array(ProviderAvailabilitySchema),
     }),
   ),
+  /** What really starts here: a tiny ONNX session opened on each provider candidate in a separate process (once
+   *  per app run; refresh: true opens them again). */
+  'engine.check': method(
+    z.object({ refresh: z.boolean().default(false) }),
+    z.object({
+      outcomes: z.array(
+        z.object({ provider: z.enum(['cuda', 'dml', 'coreml', 'cpu']), loaded: z.boolean(), reason: z.string().nullable(), ms: z.number().nonnegative() }),
+      ),
+    }),
+  ),
   /** Built-in test packs first, then installed packs, each verified (size, status, problem). */
   'packs.list': method(nothing, z.array(PackInfoSchema)),
   /** Verifies the pack folder (or a per-frame .onnx file, checked and probed) and copies it into the app's packs folder. */

@@ -142,8 +142,10 @@ export const ExportCodecSchema = z.object({
   /** File extension of the output ('png' writes a folder of numbered frames). */
   container: z.enum(['mp4', 'mov', 'png']),
   hardware: z.boolean(),
-  /** Whether the installed ffmpeg has the encoder. */
+  /** Whether the installed ffmpeg has the encoder and a trial encode with it ran on this machine. */
   available: z.boolean(),
+  /** Why it cannot be used here (not in this ffmpeg, or the hardware it needs is missing); null when available. */
+  reason: z.string().nullable(),
   /** Quality modes the encoder takes. */
   qualityModes: z.array(z.enum(['crf', 'bitrate'])),
 });

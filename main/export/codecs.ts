@@ -105,15 +105,28 @@ export function parseEncoderList(text: string): Set<string> {
   return names;
 }
 
-export function listCodecs(encoders: Set<string>): ExportCodec[] {
-  return DEFINITIONS.map((d) => ({
-    id: d.id,
-    label: d.label,
-    container: d.container,
-    hardware: d.hardware,
-    available: encoders.has(d.encoder),
-    qualityModes: d.qualityModes,
-  }));
+/** The codecs this ffmpeg lists, each with whether its trial encode ran (verdicts from encoder-probe.ts; without
+ *  them, listed means available) and, when it cannot be used, why. */
+export function listCodecs(encoders: Set<string>, verdicts?: Map<string, { ok: boolean; reason: string | null }>): ExportCodec[] {
+  return DEFINITIONS.map((d) => {
+    const listed = encoders.has(d.encoder);
+    const verdict = listed ? verdicts?.get(d.encoder) : undefined;
+    const available = listed && (verdict?.ok ?? true);
+    return {
+      id: d.id,
+      label: d.label,
+      container: d.container,
+      hardware: d.hardware,
+      available,
+      reason: !listed ? `This ffmpeg build has no ${d.encoder} encoder.` : available ? null : (verdict?.reason ?? null),
+      qualityModes: d.qualityModes,
+    };
+  });
+}
+
+/** The encoders worth a trial encode: those this ffmpeg lists. */
+export function listedDefinitions(encoders: Set<string>): CodecDefinition[] {
+  return DEFINITIONS.filter((d) => encoders.has(d.encoder));
 }
 
 const encoderLists = new Map<string, Promise<Set<string>>>();

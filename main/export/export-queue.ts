@@ -9,6 +9,7 @@ import type { FfmpegPaths } from '../media/types';
 import type { ChunkRenderer } from '../render/types';
 import type { ProjectStore } from '../store/types';
 import { codecDefinition, installedEncoders } from './codecs';
+import type { EncoderProbeCache } from './encoder-probe';
 import { createExportJob, EXPORT_JOB_KIND, listExportJobs, markPaused, nameOutput, planSpec, readPayload, resumePoint, toExportJob } from './export-job';
 import { measureExportQuality } from '../quality/export-quality';
 import { runExportJob } from './export-runner';
@@ -22,6 +23,8 @@ export type ExportQueueDeps = {
   renderer(): ChunkRenderer;
   emit(event: AnyEvent): void;
   log(message: string): void;
+  /** Trial-encode verdicts: an encoder ffmpeg lists but this machine cannot run is refused before queueing. */
+  probes?: EncoderProbeCache;
 };
 
 type Running = { jobId: number; store: ProjectStore; controller: AbortController; intent: 'pause' | 'cancel'; finished: Promise<void> };
@@ -41,6 +44,10 @@ export class ExportQueue {
     const codec = codecDefinition(spec.codec);
     if (!(await installedEncoders(ffmpeg.ffmpeg)).has(codec.encoder)) {
       throw new ApiError('BAD_REQUEST', `The installed ffmpeg has no ${codec.encoder} encoder, so ${codec.label} cannot be written here: choose another codec.`);
+    }
+    const verdict = (await this.deps.probes?.verdicts(ffmpeg.ffmpeg, [codec]))?.get(codec.encoder);
+    if (verdict && !verdict.ok) {
+      throw new ApiError('BAD_REQUEST', `${codec.label} cannot be written on this machine: ${verdict.reason ?? 'its trial encode failed.'} Choose another format.`);
     }
     await checkFolder(spec.folder);
     const { plan, sources } = await planSpec(store, this.deps.renderer(), spec);

@@ -1,6 +1,8 @@
 // Export and the render queue (issue 5): the API's handlers over the ExportQueue of main/export.
-import { installedEncoders, listCodecs } from '../export/codecs';
+import path from 'node:path';
 import { ApiError } from '../common/api-error';
+import { installedEncoders, listCodecs, listedDefinitions } from '../export/codecs';
+import { EncoderProbeCache } from '../export/encoder-probe';
 import { ExportQueue } from '../export/export-queue';
 import { FarmError } from '../farm/farm-connection';
 import { probeFarm } from '../farm/farm-probe';
@@ -19,7 +21,9 @@ async function farmStatus(url: string) {
 }
 
 export function exportHandlers(ctx: ServiceContext): Pick<Handlers, ExportMethods> {
+  const probes = new EncoderProbeCache(path.join(ctx.userDataDir, 'cache', 'encoder-probes.json'), ctx.log);
   const queue = new ExportQueue({
+    probes,
     currentStore: ctx.currentStore,
     requireStore: ctx.requireStore,
     ffmpeg: ctx.requireFfmpeg,
@@ -38,7 +42,11 @@ export function exportHandlers(ctx: ServiceContext): Pick<Handlers, ExportMethod
     return true;
   });
   return {
-    'export.codecs': async () => listCodecs(await installedEncoders(ctx.requireFfmpeg().ffmpeg)),
+    'export.codecs': async () => {
+      const { ffmpeg } = ctx.requireFfmpeg();
+      const encoders = await installedEncoders(ffmpeg);
+      return listCodecs(encoders, await probes.verdicts(ffmpeg, listedDefinitions(encoders)));
+    },
     // Planning reads the project: it runs in the project queue so no edit or close lands in between.
     'export.start': async (spec) => {
       // Checked before planning: a wrong farm URL never leaves a job waiting for a farm that is not there.

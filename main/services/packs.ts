@@ -80,7 +80,7 @@ export function providerAvailability(platform: NodeJS.Platform = process.platfor
   const auto = autoProvider(platform);
   const explicit: ExecutionProvider[] = ['cuda', 'dml', 'coreml', 'cpu'];
   const providers: ProviderAvailability[] = [
-    { provider: 'auto', label: `Automatic (${providerDisplayName(auto)} here, CPU if it cannot start)`, available: true, reason: null },
+    { provider: 'auto', label: `Automatic (${providerDisplayName(auto)} if it starts, else CPU)`, available: true, reason: null },
     ...explicit.map((provider) => {
       const reason = providerPlatformProblem(provider, platform);
       return { provider, label: providerDisplayName(provider), available: reason === null, reason };

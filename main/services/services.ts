@@ -21,6 +21,7 @@ import { mediaUrl, thumbnailUrl, type HostKind } from './media-urls';
 import { PackService, providerAvailability } from './packs';
 import { PreferencesStore } from './preferences';
 import { SerialQueue } from './serial-queue';
+import { ProviderCheck } from './provider-probe';
 import type { EngineProcessLauncher } from '../engine/process/launcher';
 import { createChunkRenderer } from '../render/chunk-renderer';
 import type { ChunkRenderer } from '../render/types';
@@ -80,6 +81,7 @@ export function createServices(opts: ServicesOptions): Services {
   const recent = new RecentProjects(path.join(opts.userDataDir, 'recent-projects.json'), log);
   const preferences = new PreferencesStore(path.join(opts.userDataDir, 'preferences.json'), log);
   const packs = new PackService({ userDataDir: opts.userDataDir, builtinDirs: opts.builtinPackDirs });
+  const providerCheck = new ProviderCheck(() => preferences.getEngine().deviceId, log);
   const listeners = new Set<(event: AnyEvent) => void>();
   const queue = new SerialQueue();
   const imports = new ImportRegistry();
@@ -507,6 +509,7 @@ export function createServices(opts: ServicesOptions): Services {
     'prefs.getEngine': async () => preferences.getEngine(),
     'prefs.setEngine': async (input) => preferences.setEngine(input),
     'engine.providers': async () => providerAvailability(),
+    'engine.check': async ({ refresh }) => ({ outcomes: (await providerCheck.get(refresh)).outcomes }),
     'packs.list': () => packs.list(),
     'packs.import': ({ dir }) => packs.import(dir),
     'packs.remove': async ({ id }) => {

@@ -4,6 +4,7 @@ import { useEffect } from 'react';
 import type { ProjectState } from '../../../main/common/model';
 import { editorStore, loadViewState, playheadStore, saveViewState } from '../state/editor';
 import { useTimelineModel } from '../state/model';
+import { importStore } from '../state/importer';
 import { configureTransport, stop } from '../state/playback';
 import { ViewerArea } from './compare/ViewerArea';
 import { ExportDialog } from './export/ExportDialog';
@@ -14,6 +15,7 @@ import { MediaDialogs } from './MediaDialogs';
 import { Timeline } from './timeline/Timeline';
 import { RightPanel } from './RightPanel';
 import { Toolbar } from './Toolbar';
+import { EditorPanels } from './EditorPanels';
 import { useEditorCommands } from './useEditorCommands';
 import { useShortcuts } from './useShortcuts';
 
@@ -38,6 +40,8 @@ export function Editor({ state }: { state: ProjectState }) {
       saveViewState(projectPath);
       stop();
       editorStore.set({ selection: new Set() });
+      // A banner about the old project's imports never shows over the next project.
+      importStore.set({ errors: [] });
     };
   }, [projectPath]);
 
@@ -55,12 +59,12 @@ export function Editor({ state }: { state: ProjectState }) {
   return (
     <div className="editor" data-testid="editor">
       <Toolbar state={state} commands={commands} />
-      <div className="editor-top">
-        <MediaBin media={state.media} fps={state.project.fps} />
-        <ViewerArea model={model} />
-        <RightPanel />
-      </div>
-      <Timeline model={model} />
+      <EditorPanels
+        bin={<MediaBin media={state.media} fps={state.project.fps} />}
+        viewer={<ViewerArea model={model} />}
+        side={<RightPanel />}
+        timeline={<Timeline model={model} />}
+      />
       <RenderQueue />
       <MediaDialogs />
       <ExportDialog />

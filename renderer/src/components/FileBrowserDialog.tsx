@@ -1,5 +1,6 @@
 // The built-in file browser over 'fs.list': the web host's only way to pick files, and the fallback in Electron.
 import * as Dialog from '@radix-ui/react-dialog';
+import { ArrowUp, Film, Folder } from 'lucide-react';
 import { useQuery } from '@tanstack/react-query';
 import { useEffect, useMemo, useState } from 'react';
 import { call, useAppInfo } from '../state/server';
@@ -135,7 +136,7 @@ export function FileBrowserDialog(props: FileBrowserProps) {
               aria-label="Parent folder"
               data-testid="file-browser-up"
             >
-              ↑
+              <ArrowUp size={14} aria-hidden />
             </button>
             <input
               className="input grow"
@@ -183,7 +184,7 @@ export function FileBrowserDialog(props: FileBrowserProps) {
                 }}
               >
                 <span className="file-icon" aria-hidden>
-                  {e.kind === 'dir' ? '📁' : '🎞'}
+                  {e.kind === 'dir' ? <Folder size={14} /> : <Film size={14} />}
                 </span>
                 <span className="file-name">{e.name}</span>
                 {e.kind === 'file' && <span className="file-size">{formatSize(e.size)}</span>}

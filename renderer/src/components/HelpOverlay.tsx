@@ -9,6 +9,7 @@ export const SHORTCUTS: [string, string][] = [
   ['Shift + ← / →', 'Ten frames back / forward'],
   ['Home / End', 'Start / end of the timeline'],
   ['I / O', 'Set in / out mark at the playhead'],
+  ['Alt + X', 'Clear the in and out marks'],
   ['S', 'Split selected clips (or the clip under the playhead) at the playhead'],
   ['Delete / Backspace', 'Delete selected clips'],
   ['Shift + Delete', 'Ripple delete selected clips'],
@@ -36,6 +37,7 @@ export function HelpOverlay() {
         <Dialog.Overlay className="dialog-overlay" />
         <Dialog.Content className="dialog help" data-testid="help-overlay" aria-describedby={undefined}>
           <Dialog.Title className="dialog-title">Keyboard shortcuts</Dialog.Title>
+          <div className="help-scroll" data-testid="help-scroll">
           <table className="shortcut-table">
             <tbody>
               {SHORTCUTS.map(([keys, what]) => (
@@ -48,6 +50,7 @@ export function HelpOverlay() {
               ))}
             </tbody>
           </table>
+          </div>
           <div className="dialog-actions">
             <span className="muted small">Shortcuts are off while you type in a field.</span>
             <Dialog.Close className="btn">Close</Dialog.Close>

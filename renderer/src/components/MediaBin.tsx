@@ -1,5 +1,6 @@
 // Media bin: the project's media with thumbnail and facts; drag an item onto a track to place it.
 import * as ContextMenu from '@radix-ui/react-context-menu';
+import { X } from 'lucide-react';
 import { memo, useState } from 'react';
 import type { MediaAsset, Rational } from '../../../main/common/model';
 import { getApi, hostKind, pathForDroppedFile } from '../api/client';
@@ -42,6 +43,17 @@ export async function startImport(): Promise<void> {
   }
 }
 
+/** The file name once: the services' messages usually name the file already. */
+function importErrorText(err: { path: string; message: string }) {
+  const name = err.path.split(/[\\/]/).pop() ?? err.path;
+  if (err.message.includes(name)) return err.message;
+  return (
+    <>
+      <span className="import-error-name">{name}</span>: {err.message}
+    </>
+  );
+}
+
 export function MediaBin({ media, fps }: { media: MediaAsset[]; fps: Rational }) {
   const errors = useStore(importStore, (s) => s.errors);
   const progressEvents = useStore(importStore, (s) => s.progressEvents);
@@ -79,13 +91,13 @@ export function MediaBin({ media, fps }: { media: MediaAsset[]; fps: Rational })
               {errors.length} file{errors.length > 1 ? 's' : ''} could not be imported
             </strong>
             <button className="toast-close" aria-label="Dismiss" onClick={() => importStore.set({ errors: [] })}>
-              ×
+              <X size={14} aria-hidden />
             </button>
           </div>
           <ul>
             {errors.map((err) => (
               <li key={err.path} data-testid="import-error">
-                <span className="import-error-name">{err.path.split(/[\\/]/).pop()}</span>: {err.message}
+                {importErrorText(err)}
               </li>
             ))}
           </ul>

@@ -1,5 +1,6 @@
 // Start screen: new project, open a project file, or pick a recent one.
 import { useState } from 'react';
+import { Settings } from 'lucide-react';
 import { useAppInfo, useOpenProject, useRecentProjects } from '../state/server';
 import { openSettings } from '../state/settings-ui';
 import { FileBrowserDialog, joinPath, PROJECT_EXTENSIONS } from './FileBrowserDialog';
@@ -37,7 +38,7 @@ export function ProjectScreen() {
             Upframe <span className="muted">video enhancement editor</span>
           </h1>
           <button className="btn" onClick={() => openSettings()} data-testid="settings-button">
-            ⚙ Settings
+            <Settings size={14} aria-hidden /> Settings
           </button>
         </div>
         {info.data?.ffmpeg.error && (

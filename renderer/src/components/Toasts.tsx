@@ -1,5 +1,6 @@
 import { useStore } from '../lib/store';
 import { dismissToast, toastStore } from '../state/toasts';
+import { X } from 'lucide-react';
 
 export function Toasts() {
   const toasts = useStore(toastStore, (s) => s.toasts);
@@ -23,7 +24,7 @@ export function Toasts() {
             </button>
           )}
           <button className="toast-close" aria-label="Dismiss" onClick={() => dismissToast(t.id)}>
-            ×
+            <X size={14} aria-hidden />
           </button>
         </div>
       ))}

@@ -1,4 +1,5 @@
 import * as Slider from '@radix-ui/react-slider';
+import { Eye, Keyboard, ListVideo, Magnet, Pause, Play, Plus, Redo2, Scissors, Settings, Trash, Undo2, Upload, ZoomIn, ZoomOut } from 'lucide-react';
 import type { ProjectState } from '../../../main/common/model';
 import { useStore } from '../lib/store';
 import { editorStore, MAX_PX_PER_FRAME, MIN_PX_PER_FRAME } from '../state/editor';
@@ -26,33 +27,33 @@ export function Toolbar({ state, commands }: { state: ProjectState; commands: Ed
       <div className="toolbar-group">
         <Tip label={state.undoLabel ? `Undo ${state.undoLabel} (Ctrl+Z)` : 'Nothing to undo'}>
           <button className="btn btn-icon" disabled={!state.canUndo} onClick={commands.undo} data-testid="undo-button" aria-label="Undo">
-            ↶
+            <Undo2 size={16} aria-hidden />
           </button>
         </Tip>
         <Tip label={state.redoLabel ? `Redo ${state.redoLabel} (Shift+Ctrl+Z)` : 'Nothing to redo'}>
           <button className="btn btn-icon" disabled={!state.canRedo} onClick={commands.redo} data-testid="redo-button" aria-label="Redo">
-            ↷
+            <Redo2 size={16} aria-hidden />
           </button>
         </Tip>
         <span className="toolbar-sep" />
         <Tip label={playing ? 'Pause (Space)' : 'Play (Space)'}>
           <button className="btn btn-icon" onClick={togglePlay} data-testid="play-button" aria-label={playing ? 'Pause' : 'Play'}>
-            {playing ? '❚❚' : '▶'}
+            {playing ? <Pause size={16} aria-hidden /> : <Play size={16} aria-hidden />}
           </button>
         </Tip>
         <Tip label="Split at playhead (S)">
           <button className="btn" onClick={commands.split} data-testid="split-button">
-            Split
+            <Scissors size={14} aria-hidden /> Split
           </button>
         </Tip>
         <Tip label="Delete selected (Delete); ripple with Shift+Delete">
           <button className="btn" onClick={() => commands.deleteSelected(false)} data-testid="delete-button">
-            Delete
+            <Trash size={14} aria-hidden /> Delete
           </button>
         </Tip>
         <Tip label="Add a video track">
           <button className="btn" onClick={commands.addTrack} data-testid="add-track">
-            Add track
+            <Plus size={14} aria-hidden /> Add track
           </button>
         </Tip>
         <span className="toolbar-sep" />
@@ -63,12 +64,12 @@ export function Toolbar({ state, commands }: { state: ProjectState; commands: Ed
             onClick={commands.toggleSnapping}
             data-testid="snap-toggle"
           >
-            Snap
+            <Magnet size={14} aria-hidden /> Snap
           </button>
         </Tip>
         <Tip label="Zoom out (-)">
           <button className="btn btn-icon" onClick={commands.zoomOut} aria-label="Zoom out" data-testid="zoom-out">
-            −
+            <ZoomOut size={16} aria-hidden />
           </button>
         </Tip>
         <Tip label="Zoom to fit (0)">
@@ -79,31 +80,31 @@ export function Toolbar({ state, commands }: { state: ProjectState; commands: Ed
         <ZoomSlider />
         <Tip label="Zoom in (+)">
           <button className="btn btn-icon" onClick={commands.zoomIn} aria-label="Zoom in" data-testid="zoom-in">
-            +
+            <ZoomIn size={16} aria-hidden />
           </button>
         </Tip>
       </div>
       <div className="toolbar-group">
         <Tip label="Preview the enhancement of the selected segment (P)">
           <button className="btn" onClick={startPreviewFromUi} data-testid="preview-button">
-            Preview
+            <Eye size={14} aria-hidden /> Preview
           </button>
         </Tip>
         <Tip label="Export the timeline, the I/O range or the selected clips (Ctrl+M)">
           <button className="btn" onClick={openExportDialog} data-testid="export-button">
-            Export…
+            <Upload size={14} aria-hidden /> Export…
           </button>
         </Tip>
         <QueueToggle />
         <span className="toolbar-sep" />
         <Tip label={`Settings: engine and model packs (${SETTINGS_SHORTCUT})`}>
           <button className="btn btn-icon" onClick={() => openSettings()} aria-label="Settings" data-testid="settings-button">
-            ⚙
+            <Settings size={16} aria-hidden />
           </button>
         </Tip>
         <Tip label="Keyboard shortcuts (?)">
-          <button className="btn btn-icon" onClick={() => editorStore.set({ helpOpen: true })} aria-label="Keyboard shortcuts">
-            ?
+          <button className="btn btn-icon" onClick={() => editorStore.set({ helpOpen: true })} aria-label="Keyboard shortcuts" data-testid="shortcuts-button">
+            <Keyboard size={16} aria-hidden />
           </button>
         </Tip>
         <button className="btn" onClick={() => close.mutate()} data-testid="close-project">
@@ -119,7 +120,7 @@ function QueueToggle() {
   return (
     <Tip label="Show or hide the render queue">
       <button className={`btn ${open ? 'btn-on' : ''}`} aria-pressed={open} onClick={toggleRenderQueue} data-testid="queue-toggle">
-        Queue
+        <ListVideo size={14} aria-hidden /> Queue
       </button>
     </Tip>
   );

@@ -75,6 +75,12 @@ export function useEditorCommands() {
         const inn = s.project.markIn;
         m.current.marks.mutate({ markIn: inn !== null && inn < f ? inn : null, markOut: f });
       },
+      /** Alt+X, as in Resolve: both marks go (one undoable edit); nothing to do when none is set. */
+      clearMarks() {
+        const s = state();
+        if (!s || (s.project.markIn === null && s.project.markOut === null)) return;
+        m.current.marks.mutate({ markIn: null, markOut: null });
+      },
       step(frames: number) {
         setPlayhead(playheadStore.get().frame + frames);
       },

@@ -30,6 +30,8 @@ export function useShortcuts(commands: EditorCommands): void {
       else if (mod && lower === 'y') commands.redo();
       else if (mod && lower === 'a') commands.selectAll();
       else if (mod && lower === 'm') openExportDialog();
+      // By physical key: Alt+X types another character on macOS keyboards.
+      else if (e.altKey && !mod && e.code === 'KeyX') commands.clearMarks();
       else if (mod || e.altKey) handled = false;
       else if (key === ' ') togglePlay();
       else if (lower === 'j') shuttle(-1);

@@ -27,6 +27,7 @@ const KEPT_ACROSS_PROJECTS = new Set<string>([
   'presets',
   'cacheInfo',
   'exportCodecs',
+  'engineCheck',
 ]);
 
 export function call<M extends MethodName>(method: M, input: MethodInput<M>): Promise<MethodOutput<M>> {
@@ -286,6 +287,11 @@ export function useEnginePrefs(enabled = true) {
 
 export function useEngineProviders(enabled = true) {
   return useQuery({ queryKey: engineProvidersKey, queryFn: () => call('engine.providers', {}), enabled, staleTime: Infinity });
+}
+
+/** Which providers really open a session here (a child process tries each once per app run). */
+export function useEngineCheck(enabled = true) {
+  return useQuery({ queryKey: ['engineCheck'], queryFn: () => call('engine.check', { refresh: false }), enabled, staleTime: Infinity });
 }
 
 export function useSetEnginePrefs() {

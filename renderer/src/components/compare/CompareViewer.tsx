@@ -2,6 +2,9 @@
 // side, or one at a time (A/B). Both <video> elements stay mounted in every mode (only CSS changes), so switching
 // modes never reloads or desynchronises them.
 import { useEffect, useRef, useState, type PointerEvent as ReactPointerEvent, type SyntheticEvent } from 'react';
+import type { ProjectState } from '../../../../main/common/model';
+import { useProjectState } from '../../state/server';
+import { Pause, Play, SkipBack, StepBack, StepForward } from 'lucide-react';
 import type { Preview, PreviewSide } from '../../../../main/common/render-model';
 import { useStore } from '../../lib/store';
 import { closeCompare } from '../../state/preview';
@@ -47,6 +50,13 @@ function useElementSize(ref: React.RefObject<HTMLElement | null>): Size {
   return size;
 }
 
+/** "life360.mp4 (clip 3)": the media name of the previewed clip, so the viewer says what it shows. */
+function clipLabel(state: ProjectState | undefined, clipId: number): string {
+  const clip = state?.clips.find((c) => c.id === clipId);
+  const media = clip ? state?.media.find((m) => m.id === clip.mediaId) : undefined;
+  return media ? `${media.name} (clip ${clipId})` : `Clip ${clipId}`;
+}
+
 /** Buttons clicked with the pointer give focus back, so Space and the arrows keep driving the compare. */
 function releaseFocus(e: React.MouseEvent<HTMLElement>): void {
   if (e.detail > 0) e.currentTarget.blur();
@@ -58,6 +68,10 @@ export function CompareViewer({ preview }: { preview: Preview }) {
   previewRef.current = preview;
   const [clock] = useState(() => new CompareClock(() => previewRef.current));
   const playing = useStore(clock.view, (s) => s.playing);
+  const project = useProjectState();
+  const clipName = clipLabel(project.data, preview.clipId);
+  // Each preview opens at fit, whatever the last one was zoomed to.
+  useEffect(() => setCompareZoom('fit'), [preview.id]);
   const enhancedRef = useRef<HTMLVideoElement>(null);
   const originalRef = useRef<HTMLVideoElement>(null);
   const stageRef = useRef<HTMLDivElement>(null);
@@ -127,6 +141,9 @@ export function CompareViewer({ preview }: { preview: Preview }) {
     >
       <header className="panel-header">
         <h2>Compare</h2>
+        <span className="compare-clip-name" data-testid="compare-clip-name" title={clipName}>
+          {clipName}
+        </span>
         <CompareStatus preview={preview} />
         <Tip label="Close the compare viewer (Esc when no preview runs)">
           <button className="btn btn-small" onClick={closeCompare} data-testid="compare-close">
@@ -181,12 +198,12 @@ export function CompareViewer({ preview }: { preview: Preview }) {
         <div className="compare-group">
           <Tip label="Loop start (Home)">
             <button className="btn btn-icon" onClick={(e) => (clock.toLoopStart(), releaseFocus(e))} aria-label="Loop start">
-              |◀◀
+              <SkipBack size={16} aria-hidden />
             </button>
           </Tip>
           <Tip label="Previous frame (←)">
             <button className="btn btn-icon" onClick={(e) => (clock.step(-1), releaseFocus(e))} aria-label="Previous frame" data-testid="compare-step-back">
-              ◀|
+              <StepBack size={16} aria-hidden />
             </button>
           </Tip>
           <Tip label={playing ? 'Pause (Space)' : 'Play the loop (Space)'}>
@@ -197,12 +214,12 @@ export function CompareViewer({ preview }: { preview: Preview }) {
               data-testid="compare-play"
               data-playing={playing}
             >
-              {playing ? '❚❚' : '▶'}
+              {playing ? <Pause size={16} aria-hidden /> : <Play size={16} aria-hidden />}
             </button>
           </Tip>
           <Tip label="Next frame (→)">
             <button className="btn btn-icon" onClick={(e) => (clock.step(1), releaseFocus(e))} aria-label="Next frame" data-testid="compare-step-forward">
-              |▶
+              <StepForward size={16} aria-hidden />
             </button>
           </Tip>
           <span className="muted small compare-loop">
@@ -223,7 +240,7 @@ export function CompareViewer({ preview }: { preview: Preview }) {
             </Tip>
           ))}
           <Tip label="Show the other side (B)">
-            <button className="btn btn-small" onClick={(e) => (toggleAbSide(), releaseFocus(e))} data-testid="compare-ab-toggle" data-side={abSide}>
+            <button className="btn btn-small btn-fixed-ab" onClick={(e) => (toggleAbSide(), releaseFocus(e))} data-testid="compare-ab-toggle" data-side={abSide}>
               {abSide === 'original' ? 'A: Original' : 'B: Enhanced'}
             </button>
           </Tip>

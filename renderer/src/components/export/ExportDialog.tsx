@@ -1,6 +1,7 @@
 // The export dialog (Ctrl+M, or Export… in the toolbar). The form, and the schema library its checks use, load
 // when the dialog first opens, not with the editor.
 import * as Dialog from '@radix-ui/react-dialog';
+import { X } from 'lucide-react';
 import { lazy, Suspense } from 'react';
 import { useStore } from '../../lib/store';
 import { exportUiStore } from '../../state/export-ui';
@@ -19,7 +20,7 @@ export function ExportDialog() {
           <Dialog.Title className="dialog-title">Export</Dialog.Title>
           <Suspense fallback={<p className="muted">Loading…</p>}>{project.data && <ExportForm state={project.data} />}</Suspense>
           <Dialog.Close className="btn btn-icon export-close" aria-label="Close the export dialog" data-testid="export-close">
-            ×
+            <X size={14} aria-hidden />
           </Dialog.Close>
         </Dialog.Content>
       </Dialog.Portal>

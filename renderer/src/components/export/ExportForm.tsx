@@ -2,6 +2,7 @@
 // policy and audio. Checked as the person types with the schema the services apply (this module, and zod with it,
 // loads when the dialog first opens). Start queues the export; an existing output asks before it is replaced.
 import { useQueryClient } from '@tanstack/react-query';
+import { X } from 'lucide-react';
 import { useEffect, useMemo, useState, type ReactNode } from 'react';
 import type { ProjectState } from '../../../../main/common/model';
 import { EXPORT_NAME_TOKENS, ExportSpecSchema, type ExportCodec, type ExportSpec } from '../../../../main/common/render-model';
@@ -22,7 +23,7 @@ import {
   loadDraft,
   parseFps,
   rangeToken,
-  saveDraft,
+  rememberPendingDraft,
   unknownTokens,
   type ExportDraft,
   type RangeKind,
@@ -108,6 +109,7 @@ export function ExportForm({ state }: { state: ProjectState }) {
 
   const codecList: ExportCodec[] = codecs.data ?? [];
   const codec = codecList.find((c) => c.id === draft.codec);
+  const unavailableCodecs = codecList.filter((c) => !c.available);
   // A remembered codec this ffmpeg lacks (another machine, another build) falls back to H.264.
   useEffect(() => {
     if (codecs.data && (!codec || !codec.available)) setDraft((d) => ({ ...d, codec: 'h264' }));
@@ -123,11 +125,8 @@ export function ExportForm({ state }: { state: ProjectState }) {
   const set = (patch: Partial<ExportDraft>) => {
     setReplaceName(null);
     setStartError(null);
-    setDraft((d) => {
-      const next = { ...d, ...patch };
-      saveDraft(next);
-      return next;
-    });
+    // Choices become defaults only through an export that finishes (settlePendingDraft): a failed one changes none.
+    setDraft((d) => ({ ...d, ...patch }));
   };
 
   const start = async (overwrite: boolean) => {
@@ -137,7 +136,7 @@ export function ExportForm({ state }: { state: ProjectState }) {
     try {
       const job = await call('export.start', { ...spec, overwrite });
       mergeExportJob(client, job);
-      saveDraft(draft);
+      rememberPendingDraft(job.id, draft);
       closeExportDialog();
       setRenderQueueOpen(true);
     } catch (err) {
@@ -274,10 +273,10 @@ export function ExportForm({ state }: { state: ProjectState }) {
           >
             {!codecs.data && <option value={draft.codec}>{codecs.error ? 'Codecs unavailable' : 'Loading codecs…'}</option>}
             {codecList.map((c) => (
-              <option key={c.id} value={c.id} disabled={!c.available}>
+              <option key={c.id} value={c.id} disabled={!c.available} title={c.reason ?? undefined} data-testid={`export-codec-${c.id}`}>
                 {c.label}
                 {c.hardware ? ' (hardware)' : ''}
-                {c.available ? '' : ' — not in this ffmpeg'}
+                {c.available ? '' : c.hardware ? ' — no such hardware here' : ' — not in this ffmpeg'}
               </option>
             ))}
           </select>
@@ -292,6 +291,20 @@ export function ExportForm({ state }: { state: ProjectState }) {
 
         <QualityFields draft={fitted} codec={codec} errors={errors} set={set} />
       </div>
+      {unavailableCodecs.length > 0 && (
+                <details className="field-note codec-unavailable" data-testid="export-codec-unavailable">
+                  <summary>
+                    {unavailableCodecs.length} format{unavailableCodecs.length > 1 ? 's' : ''} cannot be written here
+                  </summary>
+                  <ul>
+                    {unavailableCodecs.map((c) => (
+                      <li key={c.id}>
+                        <strong>{c.label}</strong>: {c.reason ?? 'unavailable'}
+                      </li>
+                    ))}
+                  </ul>
+                </details>
+              )}
 
       <div className="settings-row">
         <label className="field">
@@ -375,8 +388,11 @@ export function ExportForm({ state }: { state: ProjectState }) {
         </div>
       )}
       {startError && (
-        <div className="banner error" role="alert" data-testid="export-error">
-          {startError}
+        <div className="banner error banner-dismissable" role="alert" data-testid="export-error">
+          <span className="grow">{startError}</span>
+          <button type="button" className="toast-close" aria-label="Dismiss" onClick={() => setStartError(null)} data-testid="export-error-dismiss">
+            <X size={14} aria-hidden />
+          </button>
         </div>
       )}
 

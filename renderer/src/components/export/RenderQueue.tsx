@@ -1,6 +1,7 @@
 // The render queue panel under the timeline: every export of the project (kept in SQLite, so it survives reloads
 // and restarts), live from 'export.updated' events. Its notifications run while the panel is closed too.
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
+import { X } from 'lucide-react';
 import { useStore } from '../../lib/store';
 import { useExportJobs, useExportUpdates } from '../../state/export';
 import { exportUiStore, openExportDialog, setRenderQueueOpen } from '../../state/export-ui';
@@ -26,6 +27,13 @@ export function RenderQueue() {
   const list = jobs.data ?? [];
   const running = list.some((j) => j.state === 'running');
   const now = useNow(open && running);
+  const bodyRef = useRef<HTMLDivElement>(null);
+  const newest = list.reduce((max, j) => Math.max(max, j.id), 0);
+  // A newly queued export scrolls into view, so the person sees it start.
+  useEffect(() => {
+    if (!open || newest === 0) return;
+    bodyRef.current?.querySelector(`[data-job-id="${newest}"]`)?.scrollIntoView({ block: 'nearest' });
+  }, [open, newest]);
   if (!open) return null;
 
   const active = list.filter((j) => j.state === 'running' || j.state === 'queued' || j.state === 'paused').length;
@@ -34,17 +42,17 @@ export function RenderQueue() {
       <header className="panel-header">
         <h2>Render queue</h2>
         <span className="muted small" data-testid="render-queue-summary">
-          {list.length === 0 ? 'empty' : `${list.length} export${list.length > 1 ? 's' : ''} · ${active} not finished`}
+          {list.length === 0 ? 'empty' : `${active} not finished · ${list.length} in all`}
         </span>
         <span className="grow" />
         <button className="btn btn-small" onClick={openExportDialog} title="Export the timeline, the I/O range or the selected clips (Ctrl+M)">
           New export…
         </button>
         <button className="btn btn-icon btn-small" onClick={() => setRenderQueueOpen(false)} aria-label="Hide the render queue" data-testid="render-queue-close">
-          ×
+          <X size={14} aria-hidden />
         </button>
       </header>
-      <div className="render-queue-body">
+      <div className="render-queue-body" ref={bodyRef}>
         {jobs.error && (
           <div className="banner error" role="alert">
             Could not read the render queue: {errorMessage(jobs.error)}{' '}

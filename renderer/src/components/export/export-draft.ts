@@ -92,6 +92,22 @@ function withoutPassword(url: string): string {
   }
 }
 
+const PENDING_PREFIX = 'upframe.export.pending.';
+
+/** The choices of a started export wait here; they become the next dialog's defaults only if it finishes. */
+export function rememberPendingDraft(jobId: number, draft: ExportDraft): void {
+  localStorage.setItem(`${PENDING_PREFIX}${jobId}`, JSON.stringify(draft));
+}
+
+/** A finished export's choices become the defaults; a failed or cancelled one's are forgotten. */
+export function settlePendingDraft(jobId: number, finished: boolean): void {
+  const key = `${PENDING_PREFIX}${jobId}`;
+  const raw = localStorage.getItem(key);
+  if (raw === null) return;
+  localStorage.removeItem(key);
+  if (finished) localStorage.setItem(LAST_CHOICES_KEY, raw);
+}
+
 // NTSC rates typed as decimals mean their exact 1001 fractions.
 const NTSC: Record<string, Rational> = {
   '23.976': { num: 24000, den: 1001 },

@@ -1,5 +1,6 @@
 // What a person can do with a finished export's file: show it in the system file manager (Electron), or copy
 // its path (the web host cannot open a file manager on the host), and the notifications when a job ends.
+import { settlePendingDraft } from './export-draft';
 import { hostKind } from '../../api/client';
 import type { ExportJobChange } from '../../state/export';
 import { call } from '../../state/server';
@@ -48,6 +49,7 @@ export async function showInFolder(path: string): Promise<void> {
  *  error toast when one fails. */
 export function notifyExportChange({ job, previous }: ExportJobChange): void {
   if (previous?.state === job.state) return;
+  if (job.state === 'done' || job.state === 'failed' || job.state === 'cancelled') settlePendingDraft(job.id, job.state === 'done');
   const name = baseName(job.outputPath);
   if (job.state === 'done') {
     if (hostKind() === 'electron') {

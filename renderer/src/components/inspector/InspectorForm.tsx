@@ -2,11 +2,14 @@
 // writes only the changed field into every selected clip, after the shared schema accepted the result; fields
 // whose values differ between the clips show "Mixed". Loaded lazily: it brings the schema library with it.
 import * as Slider from '@radix-ui/react-slider';
+import { Dices } from 'lucide-react';
 import { useEffect, useMemo, useState } from 'react';
 import type { Clip, ProjectState } from '../../../../main/common/model';
 import { insertedFrames, type ClipSettings } from '../../../../main/common/settings';
 import { groupWrites, useSetClipSettings } from '../../state/clip-settings';
 import { useEngineProviders, usePacks } from '../../state/server';
+import { openSettings } from '../../state/settings-ui';
+import { defaultPack, NO_DEFAULT_PACK, settingsUnavailableReason } from './pack-availability';
 import { errorMessage } from '../../state/toasts';
 import {
   commonValue,
@@ -218,6 +221,10 @@ export function InspectorForm({ state, clips }: { state: ProjectState; clips: Cl
   // Each engine lists the packs of its own kind: per-frame packs for the model engine, diffusion packs otherwise.
   const packOptions = (packs.data ?? []).filter((p) => (p.family === 'per-frame') === showModel);
   const packId = common('packId');
+  const diffusionPacks = (packs.data ?? []).filter((p) => p.family !== 'per-frame');
+  const anyUsablePack = diffusionPacks.some((p) => p.status === 'ok');
+  const noDefault = packs.data !== undefined && defaultPack(diffusionPacks) === null;
+  const packProblem = engine === 'diffusion' && packId !== MIXED ? settingsUnavailableReason({ engine: 'diffusion', packId: packId as string | null }, packs.data ?? null) : null;
 
   const providerField = (
     <label className="field">
@@ -268,9 +275,19 @@ export function InspectorForm({ state, clips }: { state: ProjectState; clips: Cl
         >
           {mixedOption('engine')}
           <option value="classic">Classic (ffmpeg scaling and filters)</option>
-          <option value="diffusion">Diffusion (model pack)</option>
+          <option value="diffusion" disabled={packs.data !== undefined && !anyUsablePack && engine !== 'diffusion'}>
+            Diffusion (model pack){packs.data !== undefined && !anyUsablePack ? ' — no model pack installed' : ''}
+          </option>
           <option value="model">Model (per frame)</option>
         </select>
+        {packs.data !== undefined && !anyUsablePack && engine !== 'diffusion' && (
+          <span className="field-note" data-testid="engine-unavailable">
+            Diffusion {NO_DEFAULT_PACK}.{' '}
+            <button type="button" className="btn-link" onClick={() => openSettings('packs')}>
+              Open Settings › Model packs
+            </button>
+          </span>
+        )}
       </label>
 
       {(showDiffusion || showModel) && (
@@ -283,7 +300,13 @@ export function InspectorForm({ state, clips }: { state: ProjectState; clips: Cl
             data-testid="settings-pack"
           >
             {mixedOption('packId')}
-            <option value="">{showModel ? 'Default (built-in ESRGAN, else the first per-frame pack)' : 'Default pack'}</option>
+            {showModel ? (
+              <option value="">Default (built-in ESRGAN, else the first per-frame pack)</option>
+            ) : (
+              <option value="" disabled={noDefault && packId !== null}>
+                {noDefault ? 'Default pack — none installed' : `Default pack (${defaultPack(packOptions)?.label ?? '…'})`}
+              </option>
+            )}
             {packOptions.map((p) => (
               <option key={p.id} value={p.id} disabled={p.status !== 'ok' && p.id !== packId}>
                 {p.label}
@@ -294,6 +317,15 @@ export function InspectorForm({ state, clips }: { state: ProjectState; clips: Cl
             {typeof packId === 'string' && !packOptions.some((p) => p.id === packId) && <option value={packId}>{packId} (not installed)</option>}
           </select>
           {packs.error && <span className="field-error">Could not list the packs: {errorMessage(packs.error)}</span>}
+          {packProblem && (
+            <span className="field-error" role="alert" data-testid="pack-unavailable">
+              This clip cannot render: it {packProblem}. Pick a pack above, or{' '}
+              <button type="button" className="btn-link" onClick={() => openSettings('packs')} data-testid="pack-open-settings">
+                import one in Settings › Model packs
+              </button>
+              .
+            </span>
+          )}
         </label>
       )}
 
@@ -387,7 +419,7 @@ export function InspectorForm({ state, clips }: { state: ProjectState; clips: Cl
                 data-testid="settings-seed-random"
                 title="A new random seed"
               >
-                🎲
+                <Dices size={14} aria-hidden />
               </button>
             </span>
             {errorFor('seed')}

@@ -8,6 +8,9 @@ import type { ClipSettings } from '../../../../main/common/settings';
 import { groupWrites, usePresets, useRemovePreset, useSavePreset, useSetClipSettings } from '../../state/clip-settings';
 import { errorMessage, showError, showInfo } from '../../state/toasts';
 import { validateSettings } from './fields';
+import { presetUnavailableReason } from './pack-availability';
+import { usePacks } from '../../state/server';
+import { openSettings } from '../../state/settings-ui';
 
 /** The settings a preset gives one clip: its rate multiplier times the clip's own media rate, capped at 240. */
 export function presetSettingsFor(preset: Preset, clip: Clip, state: ProjectState): ClipSettings {
@@ -20,14 +23,30 @@ export function presetSettingsFor(preset: Preset, clip: Clip, state: ProjectStat
   return settings;
 }
 
+/** "A", "B" needs …. — presets grouped by the reason they cannot be applied. */
+function blockedText(blocked: Preset[], reasonOf: (p: Preset) => string | null): string {
+  const groups = new Map<string, string[]>();
+  for (const p of blocked) {
+    const reason = reasonOf(p) ?? '';
+    groups.set(reason, [...(groups.get(reason) ?? []), `"${p.name}"`]);
+  }
+  return [...groups].map(([reason, names]) => `${names.join(', ')} ${reason}.`).join(' ');
+}
+
 export function PresetBar({ state, clips, onApplied }: { state: ProjectState; clips: Clip[]; onApplied: () => void }) {
   const presets = usePresets();
+  const packs = usePacks();
   const setClipSettings = useSetClipSettings();
   const [saving, setSaving] = useState(false);
 
   const apply = (id: string) => {
     const preset = presets.data?.find((p) => p.id === id);
     if (!preset) return;
+    const unavailable = presetUnavailableReason(preset, packs.data ?? null);
+    if (unavailable) {
+      showError(`The preset "${preset.name}" ${unavailable}: import one in Settings › Model packs.`, 'Preset not applied');
+      return;
+    }
     const perClip: { clipId: number; settings: ClipSettings }[] = [];
     for (const clip of clips) {
       const checked = validateSettings(presetSettingsFor(preset, clip, state));
@@ -42,6 +61,17 @@ export function PresetBar({ state, clips, onApplied }: { state: ProjectState; cl
 
   const builtin = presets.data?.filter((p) => p.builtin) ?? [];
   const own = presets.data?.filter((p) => !p.builtin) ?? [];
+  const reasonOf = (p: Preset) => presetUnavailableReason(p, packs.data ?? null);
+  const blocked = (presets.data ?? []).filter((p) => reasonOf(p) !== null);
+  const option = (p: Preset) => {
+    const reason = reasonOf(p);
+    return (
+      <option key={p.id} value={p.id} disabled={reason !== null} title={reason ?? undefined}>
+        {p.name}
+        {reason ? ' — needs a model pack' : ''}
+      </option>
+    );
+  };
   return (
     <div className="inspector-presets">
       <select
@@ -57,26 +87,26 @@ export function PresetBar({ state, clips, onApplied }: { state: ProjectState; cl
         </option>
         {builtin.length > 0 && (
           <optgroup label="Built in">
-            {builtin.map((p) => (
-              <option key={p.id} value={p.id}>
-                {p.name}
-              </option>
-            ))}
+            {builtin.map(option)}
           </optgroup>
         )}
         {own.length > 0 && (
           <optgroup label="My presets">
-            {own.map((p) => (
-              <option key={p.id} value={p.id}>
-                {p.name}
-              </option>
-            ))}
+            {own.map(option)}
           </optgroup>
         )}
       </select>
       <button type="button" className="btn btn-small" onClick={() => setSaving(true)} data-testid="preset-save">
         Save as preset…
       </button>
+      {blocked.length > 0 && (
+        <span className="field-note preset-blocked" data-testid="preset-unavailable">
+          {blockedText(blocked, reasonOf)}{' '}
+          <button type="button" className="btn-link" onClick={() => openSettings('packs')} data-testid="preset-open-packs">
+            Open Settings › Model packs
+          </button>
+        </span>
+      )}
       {presets.error && (
         <span className="field-error" role="alert" data-testid="preset-error">
           Could not list the presets: {errorMessage(presets.error)}

@@ -3,7 +3,8 @@
 import { useEffect, useState } from 'react';
 import { EnginePreferencesSchema, type EnginePreferences } from '../../../../main/common/api';
 import { ProviderSchema, type Provider } from '../../../../main/common/settings';
-import { useEnginePrefs, useEngineProviders, useSetEnginePrefs } from '../../state/server';
+import { useEngineCheck, useEnginePrefs, useEngineProviders, useSetEnginePrefs } from '../../state/server';
+import { effectiveProvider } from './effective-provider';
 import { errorMessage, showInfo } from '../../state/toasts';
 
 type Draft = { provider: Provider; deviceId: string; threads: string; fp16: boolean; allowCpuFallback: boolean };
@@ -40,6 +41,7 @@ export function checkDraft(draft: Draft, maxThreads: number | null): { prefs: En
 export function EnginePrefsForm() {
   const prefs = useEnginePrefs();
   const providers = useEngineProviders();
+  const check = useEngineCheck();
   const save = useSetEnginePrefs();
   const [draft, setDraft] = useState<Draft | null>(() => (prefs.data ? toDraft(prefs.data) : null));
 
@@ -60,7 +62,9 @@ export function EnginePrefsForm() {
   const { prefs: valid, errors } = checkDraft(draft, platform?.maxThreads ?? null);
   const changed = JSON.stringify(toDraft(prefs.data)) !== JSON.stringify(draft);
   const chosen = platform?.providers.find((p) => p.provider === draft.provider);
-  const autoLabel = platform?.providers.find((p) => p.provider === platform.autoProvider)?.label;
+  const outcomes = check.data?.outcomes ?? [];
+  const outcomeOf = (p: string) => outcomes.find((o) => o.provider === p);
+  const effective = platform && check.data ? effectiveProvider(draft.provider, platform.autoProvider, draft.allowCpuFallback, outcomes) : null;
   const usesGpuIndex = draft.provider === 'auto' || draft.provider === 'cuda' || draft.provider === 'dml';
   const set = (patch: Partial<Draft>) => setDraft((d) => (d ? { ...d, ...patch } : d));
 
@@ -83,9 +87,9 @@ export function EnginePrefsForm() {
           data-testid="pref-provider"
         >
           {(platform?.providers ?? [{ provider: draft.provider, label: draft.provider, available: true, reason: null }]).map((p) => (
-            <option key={p.provider} value={p.provider}>
+            <option key={p.provider} value={p.provider} title={outcomeOf(p.provider)?.reason ?? p.reason ?? undefined}>
               {p.label}
-              {p.available ? '' : ' (not on this platform)'}
+              {!p.available ? ' (not on this platform)' : outcomeOf(p.provider)?.loaded === false ? ' (does not start here)' : ''}
             </option>
           ))}
         </select>
@@ -95,12 +99,18 @@ export function EnginePrefsForm() {
             {draft.allowCpuFallback ? 'run on the CPU instead (allowed below), much more slowly.' : 'fail unless you allow the CPU fallback below.'}
           </span>
         )}
-        {draft.provider === 'auto' && platform && (
-          <span className="field-note">
-            Uses {autoLabel ?? platform.autoProvider} on this {platform.platform} machine, and the CPU when it cannot start (the job
-            says so).
-          </span>
-        )}
+        <span className={`field-note${effective && effective.runs === null ? ' warn' : ''}`} data-testid="provider-effective" data-runs={effective?.runs ?? ''}>
+          {check.error ? (
+            <>Could not check which provider starts: {errorMessage(check.error)}</>
+          ) : effective ? (
+            <>
+              <strong>Will run on: </strong>
+              {effective.summary}
+            </>
+          ) : (
+            'Checking which providers start on this machine…'
+          )}
+        </span>
       </label>
 
       <div className="settings-row">

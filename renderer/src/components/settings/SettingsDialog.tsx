@@ -1,6 +1,7 @@
 // The Settings dialog (app-level, not per project): engine preferences, model packs and the chunk cache, one tab each. Opened from
 // the toolbar, the start screen, or Ctrl/Cmd+, anywhere in the app.
 import * as Dialog from '@radix-ui/react-dialog';
+import { X } from 'lucide-react';
 import { lazy, Suspense, useEffect } from 'react';
 import { useStore } from '../../lib/store';
 import { openSettings, settingsStore, type SettingsTab } from '../../state/settings-ui';
@@ -61,7 +62,7 @@ export function SettingsDialog() {
             <Suspense fallback={<p className="muted">Loading…</p>}>{tab === 'engine' ? <EnginePrefsForm /> : tab === 'packs' ? <PacksPanel /> : <CachePanel />}</Suspense>
           </div>
           <Dialog.Close className="btn btn-icon settings-close" aria-label="Close settings" data-testid="settings-close">
-            ×
+            <X size={14} aria-hidden />
           </Dialog.Close>
         </Dialog.Content>
       </Dialog.Portal>

@@ -1,5 +1,6 @@
 import { memo } from 'react';
 import type { Clip, MediaAsset } from '../../../../main/common/model';
+import { AudioLines } from 'lucide-react';
 import { useTimelineActions } from './actions';
 import { Filmstrip } from './Filmstrip';
 
@@ -78,7 +79,9 @@ export const ClipView = memo(function ClipView({ clip, media, pxPerFrame, select
         <div className="clip-label">{offline ? `Media offline · ${name}` : name}</div>
       </div>
       <div className={`clip-audio ${hasAudio ? '' : 'silent'}`} aria-hidden>
-        {hasAudio && width > 40 && <span className="clip-audio-label">♪ {name}</span>}
+        {hasAudio && width > 40 && <span className="clip-audio-label">
+            <AudioLines size={11} aria-hidden /> {name}
+          </span>}
       </div>
       <div
         className="clip-trim clip-trim-left"

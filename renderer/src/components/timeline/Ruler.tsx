@@ -1,7 +1,8 @@
 // Time ruler: timecode labels for the visible range only, in/out marks, and scrubbing by dragging.
 import { memo } from 'react';
 import type { Rational } from '../../../../main/common/model';
-import { formatTimecode, fpsValue } from '../../lib/frames';
+import { formatTimecode } from '../../lib/frames';
+import { rulerLabelStep } from './ruler-steps';
 import { useStore } from '../../lib/store';
 import { editorStore, setPlayhead } from '../../state/editor';
 import { HEADER_WIDTH, RULER_HEIGHT } from './layout';
@@ -9,9 +10,7 @@ import { HEADER_WIDTH, RULER_HEIGHT } from './layout';
 const MIN_LABEL_SPACING_PX = 90;
 
 function labelStep(fps: Rational, pxPerFrame: number): number {
-  const f = Math.max(1, Math.round(fpsValue(fps)));
-  const candidates = [1, 2, 5, 10, f, 2 * f, 5 * f, 10 * f, 30 * f, 60 * f, 120 * f, 300 * f, 600 * f, 1800 * f, 3600 * f];
-  return candidates.find((c) => c * pxPerFrame >= MIN_LABEL_SPACING_PX) ?? 3600 * f;
+  return rulerLabelStep(fps, pxPerFrame, MIN_LABEL_SPACING_PX);
 }
 
 type RulerProps = { fps: Rational; markIn: number | null; markOut: number | null; width: number };
