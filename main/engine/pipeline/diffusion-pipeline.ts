@@ -74,7 +74,7 @@ export async function runDiffusionJob(spec: EnhanceJobSpec, hooks: JobHooks, dep
     }
     const shape: LatentShape = { channels: manifest.latent.channels, height: plan.latentHeight, width: plan.latentWidth };
     const keys = await newStore('keys', reader.expectedFrames, shape);
-    const keyCount = await encodeKeyFrames({ reader, runtime, plan, store: keys, hooks, clock, progress, padValue: manifest.resolution.padValue });
+    const keyCount = await encodeKeyFrames({ reader, runtime, plan, store: keys, hooks, clock, progress, padValue: manifest.resolution.pad.value });
     log(`Encoded ${keyCount} key frames at ${plan.paddedWidth}x${plan.paddedHeight} (latents ${shape.width}x${shape.height})`);
 
     // 5-6. Hints and the start latent.
