@@ -117,10 +117,7 @@ export class OnnxPackRuntime implements PackRuntime {
 
   async vaeEncode(images: Tensor): Promise<Tensor> {
     const spec = this.manifest.graphs.vae_encoder;
-    const latents = await this.run('vae_encoder', { [spec.inputs[0].name]: images });
-    const scale = this.manifest.latent.scalingFactor;
-    if (scale !== 1) for (let i = 0; i < latents.data.length; i++) latents.data[i] *= scale;
-    return latents;
+    return this.run('vae_encoder', { [spec.inputs[0].name]: images });
   }
 
   async vaeDecode(latents: Tensor): Promise<Tensor> {
@@ -137,18 +134,27 @@ export class OnnxPackRuntime implements PackRuntime {
   async denoise(inputs: DenoiserInputs): Promise<Tensor> {
     const { x, hint, mask } = inputs;
     if (x.dims.length !== 5) throw new Error(`denoise: x must be [1, C, F, h, w], got [${x.dims.join(', ')}]`);
-    if (hint.dims.join() !== x.dims.join()) {
-      throw new Error(`denoise: hint [${hint.dims.join(', ')}] must have the shape of x [${x.dims.join(', ')}]`);
+    const [, c, , h, w] = x.dims;
+    if (hint.dims.length !== 5 || hint.dims[1] !== c || hint.dims[3] !== h || hint.dims[4] !== w) {
+      throw new Error(`denoise: hint [${hint.dims.join(', ')}] must be [1, ${c}, K, ${h}, ${w}] for x [${x.dims.join(', ')}]`);
     }
     if (mask.length !== x.dims[2]) throw new Error(`denoise: mask has ${mask.length} entries for ${x.dims[2]} frames`);
+    const keys = BigInt(hint.dims[2]);
+    for (const value of mask) {
+      if (value < -1n || value >= keys) throw new Error(`denoise: mask value ${value} is not a key index of the ${keys}-frame hint (or -1)`);
+    }
+    for (const [name, value] of [['t', inputs.t], ['t_hint', inputs.tHint]] as const) {
+      if (!Number.isInteger(value)) throw new Error(`denoise: ${name} must be an integer timestep, got ${value}`);
+    }
     return this.run('denoiser', {
       x,
-      t: this.scalar('t', inputs.t),
+      t: int64Scalar(inputs.t),
       context: inputs.context,
       hint,
-      mask: { dims: [mask.length], data: mask },
-      t_hint: this.scalar('t_hint', inputs.tHint),
-      s_cond: this.scalar('s_cond', inputs.sCond),
+      mask: { dims: [1, mask.length], data: mask },
+      t_hint: int64Scalar(inputs.tHint),
+      // torch.LongTensor([s_cond]) truncates a float.
+      s_cond: int64Scalar(Math.trunc(inputs.sCond)),
     });
   }
 
@@ -184,12 +190,6 @@ export class OnnxPackRuntime implements PackRuntime {
     const spec = this.manifest.graphs.denoiser.inputs.find((i) => i.name === 'context')!;
     const dims = spec.shape.map((d) => (typeof d === 'number' ? d : 1));
     return { dims, data: new Float32Array(dims.reduce((a, b) => a * b, 1)) };
-  }
-
-  private scalar(name: string, value: number): FeedValue {
-    const spec = this.manifest.graphs.denoiser.inputs.find((i) => i.name === name)!;
-    const dims = spec.shape.map((d) => (typeof d === 'number' ? d : 1));
-    return { dims, data: new Float32Array(dims.reduce((a, b) => a * b, 1)).fill(value) };
   }
 
   /** Runs one graph: feeds converted to the manifest's dtypes, its single output returned as float32. */
@@ -311,6 +311,10 @@ export class OnnxPackRuntime implements PackRuntime {
       throw new PackError('CONTRACT_MISMATCH', `Pack ${id}: onnxruntime cannot open ${spec.file}: ${message}. Re-export the graph.`);
     }
   }
+}
+
+function int64Scalar(value: number): FeedValue {
+  return { dims: [1], data: BigInt64Array.of(BigInt(value)) };
 }
 
 function toOrtTensor(spec: TensorSpec, value: FeedValue): ort.Tensor {
