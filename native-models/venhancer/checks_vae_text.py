@@ -139,6 +139,44 @@ def check_text_fixture(path):
     return {"pass": all(results), "figures": figures}
 
 
+def export_fixture_onnx(out_dir, fixtures=DEFAULT_FIXTURES):
+    """Exports the tiny fixture VAE (encoder, decoder) and text tower to ONNX, fp32 and fp16 weights, under
+    out_dir/{fp32,fp16}/, and writes the fixture inputs and float32 reference outputs as raw little-endian
+    arrays (out_dir/NAME.bin, described in out_dir/arrays.json) for a runtime-side comparison."""
+    import numpy as np
+
+    from .text import export_text_encoder_onnx
+    from .vae import export_vae_decoder_onnx, export_vae_encoder_onnx
+
+    vfx = _load(os.path.join(fixtures, "vae-fixture.pt"))
+    tfx = _load(os.path.join(fixtures, "text-fixture.pt"))
+    vae = _strict_model(build_vae, vfx, torch.float32)
+    tower = _strict_model(build_text_tower, tfx, torch.float32)
+    graphs = {}
+    for fp16 in (False, True):
+        folder = os.path.join(out_dir, "fp16" if fp16 else "fp32")
+        for role, export, model in (("vae_encoder", export_vae_encoder_onnx, vae),
+                                    ("vae_decoder", export_vae_decoder_onnx, vae),
+                                    ("text_encoder", export_text_encoder_onnx, tower)):
+            graphs[f"{os.path.basename(folder)}/{role}"] = export(model, os.path.join(folder, role + ".onnx"),
+                                                                   fp16=fp16, external_data=True)
+    arrays = {
+        "images": vfx["inputs"]["images"], "z": vfx["inputs"]["z"],
+        "enc_moments_f32": vfx["outputs"]["enc_moments_f32"], "dec_full_f32": vfx["outputs"]["dec_full_f32"],
+        "dec_chunk2_f32": vfx["outputs"]["dec_chunk2_f32"],
+        "tokens": tfx["inputs"]["tokens"], "hidden_f32": tfx["outputs"]["hidden_f32"],
+    }
+    described = {}
+    for name, tensor in arrays.items():
+        array = tensor.numpy()
+        array = array.astype("<i8" if array.dtype == np.int64 else "<f4")
+        array.tofile(os.path.join(out_dir, name + ".bin"))
+        described[name] = {"shape": list(array.shape), "dtype": "int64" if array.dtype.kind == "i" else "float32"}
+    with open(os.path.join(out_dir, "arrays.json"), "w", encoding="utf-8") as f:
+        json.dump({"arrays": described, "graphs": graphs}, f, indent=1)
+    return graphs
+
+
 def run_all(fixtures=DEFAULT_FIXTURES):
     return {
         "vae_keys": check_vae_keys(os.path.join(fixtures, "vae-keys.tsv")),
@@ -153,8 +191,13 @@ def main(argv=None):
     parser.add_argument("--fixtures", default=DEFAULT_FIXTURES)
     parser.add_argument("--json", action="store_true", help="print the figures as one JSON line at the end")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--export-onnx", metavar="DIR", help="only export the tiny fixture graphs and arrays to DIR")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
+    if args.export_onnx:
+        export_fixture_onnx(args.export_onnx, args.fixtures)
+        print(f"exported to {args.export_onnx}")
+        return 0
     results = run_all(args.fixtures)
     ok = all(r["pass"] for r in results.values())
     if args.json:

@@ -6,6 +6,7 @@ kernels on x86, and the VAE is known to overflow in float16 arithmetic. Inputs a
 """
 from __future__ import annotations
 
+import inspect
 import io
 import os
 
@@ -50,10 +51,13 @@ def export_onnx(module: torch.nn.Module, args: tuple, path: str, *, input_names,
     Returns {"graph": path, "external_data": file name or None, "fp16_initializers": count}."""
     module = module.eval()
     buffer = io.BytesIO()
+    options = {}
+    if "dynamo" in inspect.signature(torch.onnx.export).parameters:
+        options["dynamo"] = False  # the TorchScript exporter, whose dynamic_axes this module relies on
     with torch.no_grad():
         torch.onnx.export(
             module, args, buffer, opset_version=OPSET, input_names=list(input_names),
-            output_names=list(output_names), dynamic_axes=dynamic_axes, do_constant_folding=True,
+            output_names=list(output_names), dynamic_axes=dynamic_axes, do_constant_folding=True, **options,
         )
     model = onnx.load_from_string(buffer.getvalue())
     del buffer

@@ -29,9 +29,13 @@ class PackedSelfAttention(nn.Module):
         if width % heads:
             raise ValueError(f"width {width} is not divisible by heads {heads}")
         self.heads = heads
+        self.scale = 1.0 / math.sqrt(width // heads)
         self.in_proj_weight = nn.Parameter(torch.empty(3 * width, width, **factory))
         self.in_proj_bias = nn.Parameter(torch.empty(3 * width, **factory))
         self.out_proj = nn.Linear(width, width, **factory)
+        # nn.MultiheadAttention's initialisation (only matters for exports with random weights)
+        nn.init.xavier_uniform_(self.in_proj_weight)
+        nn.init.zeros_(self.in_proj_bias)
 
     def forward(self, x: torch.Tensor, additive_mask: torch.Tensor) -> torch.Tensor:
         batch, tokens, width = x.shape
@@ -40,7 +44,7 @@ class PackedSelfAttention(nn.Module):
         qkv = qkv.reshape(batch, tokens, 3, self.heads, head_dim).permute(2, 0, 3, 1, 4)
         q, k, v = qkv[0], qkv[1], qkv[2]  # [B, heads, T, head_dim]
         # Scale q before the product, as nn.MultiheadAttention does.
-        scores = torch.matmul(q * (1.0 / math.sqrt(head_dim)), k.transpose(-1, -2)) + additive_mask
+        scores = torch.matmul(q * self.scale, k.transpose(-1, -2)) + additive_mask
         out = torch.matmul(scores.softmax(dim=-1), v)
         out = out.permute(0, 2, 1, 3).reshape(batch, tokens, width)
         return self.out_proj(out)
@@ -99,6 +103,10 @@ class OpenClipTextTower(nn.Module):
         if device is not None and torch.device(device).type != "meta":
             mask = mask.to(device)
         self.register_buffer("attn_mask", mask.to(dtype or torch.get_default_dtype()), persistent=False)
+        # Defined values for the parameters created with torch.empty (checkpoints overwrite them all).
+        nn.init.normal_(self.positional_embedding, std=0.01)
+        nn.init.normal_(self.text_projection, std=width ** -0.5)
+        nn.init.constant_(self.logit_scale, math.log(1 / 0.07))
 
     def forward(self, tokens: torch.Tensor) -> torch.Tensor:
         x = self.token_embedding(tokens) + self.positional_embedding

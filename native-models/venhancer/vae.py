@@ -69,6 +69,7 @@ class SpatialSelfAttention(nn.Module):
     def __init__(self, channels, factory, upcast_softmax: bool):
         super().__init__()
         self.upcast_softmax = upcast_softmax
+        self.scale = 1.0 / math.sqrt(channels)
         self.group_norm = nn.GroupNorm(GROUPS, channels, eps=EPS, **factory)
         self.to_q = nn.Linear(channels, channels, **factory)
         self.to_k = nn.Linear(channels, channels, **factory)
@@ -79,7 +80,7 @@ class SpatialSelfAttention(nn.Module):
         n, c, h, w = x.shape
         tokens = self.group_norm(x).reshape(n, c, h * w).transpose(1, 2)  # [N, HW, C]
         q, k, v = self.to_q(tokens), self.to_k(tokens), self.to_v(tokens)
-        scores = torch.matmul(q, k.transpose(1, 2)) * (1.0 / math.sqrt(c))
+        scores = torch.matmul(q, k.transpose(1, 2)) * self.scale
         if self.upcast_softmax and scores.dtype == torch.float16:
             # diffusers' encoder attention upcasts the softmax to float32 (matters in half precision only)
             weights = scores.float().softmax(dim=-1).to(scores.dtype)
