@@ -60,11 +60,12 @@ def _tiny_configs(args):
         return json.load(f)
 
 
-def build(kind, config, device, dtype=torch.float32):
+def build(kind, config, device, dtype=torch.float32, empty=False):
+    """``empty``: no initialisation (the weights are loaded next), where the module supports it."""
     if kind == "denoiser":
         from venhancer.denoiser import build_denoiser
 
-        return call(build_denoiser, config=config, device=device, dtype=dtype)
+        return call(build_denoiser, config=config, device=device, dtype=dtype, empty=empty)
     if kind == "vae":
         from venhancer.vae import build_vae
 
@@ -306,7 +307,7 @@ def export(args, staging, report, progress_class):
 
     # Denoiser (the largest and the likeliest to be refused) first.
     progress.start_graph("denoiser", index, "building the UNet and ControlNet")
-    model = build("denoiser", configs.get("denoiser"), "cpu")
+    model = build("denoiser", configs.get("denoiser"), "cpu", empty=bool(args.checkpoint))
     if args.checkpoint:
         progress.step(f"reading {os.path.basename(args.checkpoint)}")
         state = checkpoints.load_venhancer_checkpoint(args.checkpoint, model.state_dict())

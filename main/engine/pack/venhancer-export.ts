@@ -15,6 +15,8 @@ export type VenhancerExportOptions = {
   out: string;
   /** Full-size architecture with random weights and no input files: proves the full-size path. */
   randomWeights?: boolean;
+  /** Tests: a JSON file of tiny configurations ({"denoiser", "vae", "text"}) for the models (exporter --tiny). */
+  tinyConfig?: string;
 };
 
 export type VenhancerExportProgress = {
@@ -156,7 +158,7 @@ export async function exportVenhancerPack(opts: VenhancerExportOptions, hooks: V
   return result;
 }
 
-export function exporterArgs(opts: VenhancerExportOptions & { tinyConfig?: string }, out: string): string[] {
+export function exporterArgs(opts: VenhancerExportOptions, out: string): string[] {
   const args = ['-m', 'venhancer.export_pack', '--out', out, '--progress', 'json'];
   if (opts.randomWeights) {
     args.push('--random-weights');
