@@ -37,9 +37,10 @@ _SAFETENSORS_DTYPES = {
 }
 
 
-def read_safetensors(path):
-    """Returns an OrderedDict of CPU tensors, in the header's order. Raises CheckpointError on a truncated or
-    malformed file, or a dtype other than F16/F32/BF16."""
+def read_safetensors(path, header_only=False):
+    """Returns an OrderedDict of CPU tensors, in the header's order (with ``header_only``, of their shapes: a cheap
+    check that every tensor lies inside the file). Raises CheckpointError on a truncated or malformed file, or a
+    dtype other than F16/F32/BF16."""
     size = _file_size(path)
     with open(path, "rb") as f:
         head = f.read(8)
@@ -77,6 +78,9 @@ def read_safetensors(path):
                 )
             if end - begin != count * np_dtype.itemsize or begin < 0:
                 raise CheckpointError(f"{path}: tensor {name} has {end - begin} bytes for shape {shape} {dtype}.", path)
+            if header_only:
+                out[name] = tuple(shape)
+                continue
             f.seek(data_start + begin)
             array = np.frombuffer(f.read(end - begin), dtype=np_dtype).reshape(shape).copy()
             if dtype == "BF16":
@@ -253,15 +257,30 @@ def read_vae_config(folder, expected_arch=None):
     return config
 
 
-def load_vae_folder(folder, expected, expected_arch=None):
-    """(config, state dict) of the diffusers VAE folder, matched strictly against ``expected``."""
-    config = read_vae_config(folder, expected_arch)
+def vae_weights_file(folder):
+    """The folder's weight file, in diffusers' order of preference."""
     for name in VAE_WEIGHT_NAMES:
         path = os.path.join(folder, name)
         if os.path.isfile(path):
-            break
+            return path
+    raise CheckpointError(f"{folder} has no weights: expected one of {', '.join(VAE_WEIGHT_NAMES)}.", folder)
+
+
+def precheck_vae_folder(folder, expected_arch=None):
+    """Cheap refusals before any long work: the architecture in config.json, and a weight file that is complete."""
+    config = read_vae_config(folder, expected_arch)
+    path = vae_weights_file(folder)
+    if path.endswith(".safetensors"):
+        read_safetensors(path, header_only=True)
     else:
-        raise CheckpointError(f"{folder} has no weights: expected one of {', '.join(VAE_WEIGHT_NAMES)}.", folder)
+        precheck_torch_file(path, VAE_WHAT)
+    return config
+
+
+def load_vae_folder(folder, expected, expected_arch=None):
+    """(config, state dict) of the diffusers VAE folder, matched strictly against ``expected``."""
+    config = read_vae_config(folder, expected_arch)
+    path = vae_weights_file(folder)
     if path.endswith(".safetensors"):
         state = read_safetensors(path)
     else:

@@ -268,6 +268,14 @@ def free_memory_bytes():
         return None
 
 
+def peak_rss_bytes():
+    """Peak resident memory of this process (ru_maxrss: KiB on Linux, bytes on macOS)."""
+    import resource
+
+    value = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return value if sys.platform == "darwin" else value * 1024
+
+
 def work(args):
     report = Reporter(args.progress)
     staging = args.staging
@@ -282,7 +290,9 @@ def work(args):
     from venhancer import pack_writer
 
     try:
-        return pack_writer.export(args, staging, report, Progress)
+        code = pack_writer.export(args, staging, report, Progress)
+        report.log(f"Peak memory of the export: {peak_rss_bytes() / 1e9:.2f} GB (peakRssBytes={peak_rss_bytes()})")
+        return code
     except CheckpointError as error:
         report.error("BAD_INPUT", str(error), error.file)
         return EXIT_BAD_INPUT

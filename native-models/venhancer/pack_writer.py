@@ -295,7 +295,7 @@ def export(args, staging, report, progress_class):
             checkpoints.precheck_torch_file(path, what)
     vae_config = None
     if args.vae:
-        vae_config = checkpoints.read_vae_config(args.vae, _expected_vae_arch(configs.get("vae")))
+        vae_config = checkpoints.precheck_vae_folder(args.vae, _expected_vae_arch(configs.get("vae")))
 
     weights = {g: counts[g] for g in GRAPH_ORDER_WITH_TOKENIZER if g in counts}
     weights["tokenizer"] = max(1, sum(counts.values()) // 1000)
