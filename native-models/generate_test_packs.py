@@ -659,6 +659,70 @@ def write_manifest(out_dir, manifest, roles):
 PACKS = {"analytic-test": write_analytic, "tiny-venhancer-test": write_tiny}
 
 
+# ----------------------------------------------------------------------------------------------------------------
+# overhead-test (not committed: bench/engine-overhead-real.bench.ts writes it to a temporary folder)
+
+
+def write_overhead(out_dir):
+    """A near-free model at the real geometry (4 latent channels, 8x downscale) with the reference's resolution,
+    chunk and decode rules: the encoder averages 8x8 blocks (mean: the 3 colour averages and their first again,
+    log-variance -30), the decoder upsamples the first 3 channels by nearest 8x, the denoiser returns 0. So every
+    latent, tile and chunk the real model would cost the engine is there, and the model itself costs ~nothing."""
+    g = GraphBuilder("enc")
+    pooled = g.op("AveragePool", ["image"], "pooled", kernel_shape=[8, 8], strides=[8, 8])
+    first = g.op("Slice", [pooled, g.const([0], np.int64), g.const([1], np.int64), g.const([1], np.int64)])
+    mean = g.op("Concat", [pooled, first], "mean", axis=1)
+    logvar = g.op("Add", [g.op("Mul", [mean, g.const(0.0)]), g.const(-30.0)], "logvar")
+    g.op_to("Concat", [mean, logvar], "moments", axis=1)
+    save_model(helper.make_graph(g.nodes, "overhead_vae_encoder", [tensor_info("image", TensorProto.FLOAT, ["N", 3, "H", "W"])],
+                                 [tensor_info("moments", TensorProto.FLOAT, ["N", 8, "h", "w"])], g.initializers),
+               os.path.join(out_dir, "vae_encoder.onnx"))
+    g = GraphBuilder("dec")
+    rgb = g.op("Slice", ["latent", g.const([0], np.int64), g.const([3], np.int64), g.const([1], np.int64)])
+    g.op_to("Resize", [rgb, "", g.const([1.0, 1.0, 8.0, 8.0])], "image", mode="nearest")
+    save_model(helper.make_graph(g.nodes, "overhead_vae_decoder", [tensor_info("latent", TensorProto.FLOAT, ["N", 4, "h", "w"])],
+                                 [tensor_info("image", TensorProto.FLOAT, ["N", 3, "H", "W"])], g.initializers),
+               os.path.join(out_dir, "vae_decoder.onnx"))
+    g = GraphBuilder("den")
+    zero = g.op("Mul", ["x", g.const(0.0)], "zero")
+    alive = keep_inputs_alive(g, zero, [("context", False), ("hint", False), ("mask", True), ("t", True), ("t_hint", True), ("s_cond", True)])
+    g.op_to("Identity", [alive], "v")
+    spec_json = denoiser_spec(4, [1, 77, 1024], "float32")
+    save_model(helper.make_graph(g.nodes, "overhead_denoiser", *denoiser_io(spec_json), g.initializers),
+               os.path.join(out_dir, "denoiser.onnx"))
+    encoder, decoder = vae_specs(4)
+    manifest = {
+        "schemaVersion": 2,
+        "name": "overhead-test",
+        "version": "1.0.0",
+        "license": "MIT",
+        "family": "tiny-test",
+        "testPack": True,
+        "description": "Near-free model at the real VEnhancer geometry, for the engine-overhead benchmark; does not enhance.",
+        "files": [],
+        "graphs": {"vae_encoder": encoder, "vae_decoder": decoder, "denoiser": spec_json},
+        "latent": {"channels": 4, "downscale": 8, "scalingFactor": 0.18215},
+        "schedule": SCHEDULE,
+        "sampler": sampler(7.5, 0.2),
+        "resolution": {
+            "areaMin": 1382400,
+            "areaMax": 2359296,
+            "pad": {
+                "value": 1,
+                "height": {"min": 720, "addend": 48, "multiple": 64, "offset": 16},
+                "width": {"min": 1280, "addend": 0, "multiple": 64, "offset": 64},
+            },
+        },
+        "temporalChunk": TEMPORAL_CHUNK_VENHANCER,
+        "decode": {"temporalChunk": 5, "temporalOverlap": 2, "tileH": 72, "tileW": 128, "overlapH": 12,
+                   "overlapW": 25, "gaussianVar": 0.02},
+        "text": None,
+        "defaults": {"scale": 4, "targetFps": 24, "noise": 250, "sCond": 8, "steps": "fast", "cfg": 7.5},
+        "supports": {"scale": [1, 8], "maxInsertedFrames": 7, "prompt": False, "cfg": True, "noise": True},
+    }
+    write_manifest(out_dir, manifest, {})
+
+
 def generate(root):
     for name, write in sorted(PACKS.items()):
         out_dir = os.path.join(root, name)
@@ -697,9 +761,15 @@ def check():
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--check", action="store_true", help="regenerate into a temp dir and compare")
+    parser.add_argument("--overhead", metavar="DIR", help="write only the benchmark's near-free pack into DIR")
     args = parser.parse_args()
     if args.check:
         return check()
+    if args.overhead:
+        os.makedirs(args.overhead, exist_ok=True)
+        write_overhead(args.overhead)
+        print("wrote", args.overhead)
+        return 0
     generate(PACKS_DIR)
     for name in sorted(PACKS):
         print("wrote", os.path.join(PACKS_DIR, name))
