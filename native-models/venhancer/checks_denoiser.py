@@ -1,7 +1,9 @@
 """Checks of the re-implemented VEnhancer denoiser against the reference fixtures (tests/fixtures/venhancer/).
 
-    /usr/bin/python3 native-models/venhancer/checks_denoiser.py --keys KEYS.tsv [--fixture fixture-a.pt]
-        [--dtype float32|float64|both] [--threads N]
+    /usr/bin/python3 native-models/venhancer/checks_denoiser.py [--keys KEYS.tsv] [--fixture fixture-a.pt]
+        [--dtype float32|float64|both] [--threads N] [--json]
+
+With neither --keys nor --fixture, both checks run on the repository's tests/fixtures/venhancer/.
 
 Exit 0 when every check passes, 1 otherwise. Each check prints one "PASS ..." or "FAIL ..." line with its
 figures; the functions also return them for the exporter's check command.
@@ -9,6 +11,7 @@ figures; the functions also return them for the exporter's check command.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import time
@@ -20,6 +23,8 @@ import torch  # noqa: E402
 
 from venhancer.denoiser import build_denoiser  # noqa: E402
 
+_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+DEFAULT_FIXTURES = os.path.join(_ROOT, "tests", "fixtures", "venhancer")
 TOLERANCE = {torch.float32: 1e-5, torch.float64: 1e-6}
 _DTYPES = {"float32": torch.float32, "float64": torch.float64}
 
@@ -105,11 +110,15 @@ def check_denoiser_fixture(fixture_path: str, dtype: torch.dtype | str = torch.f
     for case in _cases(fx):
         inp = case["inputs"]
         floats = {k: inp[k].to(dtype) for k in ("x", "y", "hint")}
-        with torch.no_grad():
-            residuals = model.VideoControlNet(floats["x"], inp["t"], floats["y"], hint=floats["hint"],
-                                              t_hint=inp["t_hint"], mask_cond=inp["mask_cond"], s_cond=inp["s_cond"])
-            v = model(floats["x"], t=inp["t"], y=floats["y"], hint=floats["hint"], mask_cond=inp["mask_cond"],
-                      s_cond=inp["s_cond"], t_hint=inp["t_hint"])
+        captured = []
+        hook = model.VideoControlNet.register_forward_hook(lambda _m, _i, out: captured.append(list(out)))
+        try:
+            with torch.no_grad():
+                v = model(floats["x"], t=inp["t"], y=floats["y"], hint=floats["hint"], mask_cond=inp["mask_cond"],
+                          s_cond=inp["s_cond"], t_hint=inp["t_hint"])
+        finally:
+            hook.remove()
+        residuals = captured[0]
         reference = case["output_fp64"] if dtype == torch.float64 else case["output"]
         out_diff = _max_abs(v, reference)
         ref_res = case["controlnet_residuals"]
@@ -137,25 +146,32 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keys", help="unet-controlnet-keys.tsv")
     parser.add_argument("--fixture", help="fixture-a.pt")
     parser.add_argument("--dtype", default="both", choices=["float32", "float64", "both"])
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=1,
+                        help="torch threads (default 1: OpenMP threads spin badly on a loaded machine)")
+    parser.add_argument("--json", action="store_true", help='also print one line "RESULT {json}" with the figures')
     args = parser.parse_args(argv)
     if not args.keys and not args.fixture:
-        parser.error("give --keys and/or --fixture")
+        args.keys = os.path.join(DEFAULT_FIXTURES, "unet-controlnet-keys.tsv")
+        args.fixture = os.path.join(DEFAULT_FIXTURES, "fixture-a.pt")
     torch.set_num_threads(args.threads)
-    failed = 0
-    if args.keys:
+    results: dict[str, dict] = {}
+
+    def record(name, fn, *fn_args, **fn_kwargs):
         try:
-            check_denoiser_keys(args.keys)
-        except CheckFailed:
-            failed += 1
+            results[name] = {"pass": True, "figures": fn(*fn_args, **fn_kwargs)}
+        except CheckFailed as error:
+            print(f"FAIL {name}: {error}")
+            results[name] = {"pass": False, "figures": {}, "error": str(error)}
+
+    if args.keys:
+        record("denoiser_keys", check_denoiser_keys, args.keys)
     if args.fixture:
         fx = load_fixture(args.fixture)
         for name in (["float32", "float64"] if args.dtype == "both" else [args.dtype]):
-            try:
-                check_denoiser_fixture(args.fixture, name, fx=fx)
-            except CheckFailed as error:
-                print(f"FAIL {error}")
-                failed += 1
+            record(f"denoiser_fixture_{name}", check_denoiser_fixture, args.fixture, name, fx=fx)
+    failed = sum(1 for r in results.values() if not r["pass"])
+    if args.json:
+        print("RESULT " + json.dumps(results))
     print("ALL PASS" if not failed else f"{failed} CHECK(S) FAILED")
     return 0 if not failed else 1
 

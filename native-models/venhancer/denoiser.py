@@ -285,3 +285,6 @@ def load_checkpoint_state(path: str) -> dict:
     """The released checkpoint's state dict (unwrapping {"state_dict": ...} as the reference does)."""
     state = torch.load(path, map_location="cpu")
     return state.get("state_dict", state)
+
+
+from .denoiser_onnx import DenoiserOnnxWrapper, export_denoiser_onnx  # noqa: E402  (public API, see top)
