@@ -285,17 +285,17 @@ def pack_identity(args):
 
 def export(args, staging, report, progress_class):
     configs = _tiny_configs(args)
-    counts = meta_parameter_counts(configs)
-    check_resources(args, staging, counts, report)
     fp16 = not args.fp32
 
-    # Cheap refusals first, before any long work: truncated zip archives, the VAE's architecture.
+    # Cheap refusals first, before any long work: truncated zip archives, the VAE's architecture and weight file.
     for path, what in ((args.checkpoint, checkpoints.VENHANCER_WHAT), (args.clip, checkpoints.CLIP_WHAT)):
         if path:
             checkpoints.precheck_torch_file(path, what)
     vae_config = None
     if args.vae:
         vae_config = checkpoints.precheck_vae_folder(args.vae, _expected_vae_arch(configs.get("vae")))
+    counts = meta_parameter_counts(configs)
+    check_resources(args, staging, counts, report)
 
     weights = {g: counts[g] for g in GRAPH_ORDER_WITH_TOKENIZER if g in counts}
     weights["tokenizer"] = max(1, sum(counts.values()) // 1000)
