@@ -26,10 +26,11 @@ REPO_FIXTURES = os.path.normpath(os.path.join(HERE, "..", "..", "tests", "fixtur
 
 PYTORCH_TOL = {"float32": 1e-5, "float64": 1e-6}
 ONNX_TOL = 1e-4
-# float16 weights (compute stays float32): measured on fixture-a, see the exporter note. The fixtures' weights are
-# float16-representable, so storage in float16 loses nothing there; the margin covers real weights' rounding only
-# through the reference outputs, which were computed with the same values.
-ONNX_FP16_WEIGHTS_TOL = 1e-4
+# The fp16 export stores the weights as float16 (compute stays float32) and takes x/context/hint and returns v as
+# float16. The fixture's weights are float16 values already, so the difference is the float16 rounding of the inputs
+# and of the output: half a float16 step at |v| in [2, 4) is 9.8e-4 (fixture-a's max |v| is 2.17). Measured on
+# fixture-a (onnxruntime-node 1 CPU): 8.5e-4 (main case) and 9.3e-4 (no insertion). Tolerance: 2e-3.
+ONNX_FP16_TOL = 2e-3
 
 
 class NotAFixture(Exception):
@@ -183,7 +184,7 @@ def check_denoiser(plan, path, fx, keys_dir):
                 "t_hint": inp["t_hint"],
                 "s_cond": inp["s_cond"],
             }
-            tol = ONNX_FP16_WEIGHTS_TOL if fp16 else ONNX_TOL
+            tol = ONNX_FP16_TOL if fp16 else ONNX_TOL
             plan.onnx_case(f"denoiser ONNX {variant} case '{case['name']}'", spec, "denoiser", [feeds], case["output"], tol)
 
 

@@ -60,7 +60,9 @@ describe('npm run check:venhancer', () => {
       // Two cases (with inserted frames and without), each in fp32 and fp64, and each in both ONNX exports.
       expect(result!.pytorch.filter((f) => f.name.includes('float32')).length).toBe(2);
       expect(result!.onnx.length).toBe(4);
-      expect(result!.onnx.every((f) => f.tolerance === 1e-4)).toBe(true);
+      // fp32 at 1e-4; the fp16 export (float16 weights and inputs/outputs) at 2e-3, set from the measured 9.3e-4.
+      expect(result!.onnx.filter((f) => f.name.includes('fp32')).every((f) => f.tolerance === 1e-4)).toBe(true);
+      expect(result!.onnx.filter((f) => f.name.includes('fp16')).every((f) => f.tolerance === 2e-3)).toBe(true);
       expect(code).toBe(0);
     },
     TIMEOUT,
