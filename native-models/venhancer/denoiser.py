@@ -19,8 +19,11 @@ Public API (used by the exporter and the check command; keep stable):
         no prefix stripped; the checkpoint may wrap them in {"state_dict": ...}: see load_checkpoint_state).
     DenoiserOnnxWrapper(model): forward(x, t, context, hint, mask, t_hint, s_cond) -> v, the CONTRACT-V2 names.
     export_denoiser_onnx(model, path, *, fp16, external_data) -> dict: opset 17, dynamic F, K, h, w.
-        fp16=True exports a half-precision graph (float16 inputs x, context, hint and output v; norms and
-        softmax computed in float32 inside the graph, as autocast does); fp16=False a float32 graph.
+        fp16=True: float16 graph inputs x/context/hint and output v, weights stored as float16 initializers, each
+        Cast to float32 in the graph, so the arithmetic is float32 (torch 1.13 cannot trace float16 CPU kernels and
+        onnxruntime's x86 CPU provider has no float16 Conv); fp16=False: float32 everywhere. The model passed in
+        must be float32. (VEnhancerDenoiser itself also runs in float16 on a GPU: norms and softmax then compute
+        in float32, as autocast does for the reference.)
         external_data=True writes the weights to `<path>.data` beside the graph (required over 2 GB).
 
 Semantics (VENHANCER-REFERENCE.md section 5): the ControlNet adds its hint features (its own conv applied to the
@@ -31,8 +34,6 @@ branches on values, so the traced graph holds for any F, K, h, w.
 """
 from __future__ import annotations
 
-import math
-import os
 from typing import Any
 
 import torch
