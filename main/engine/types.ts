@@ -52,8 +52,10 @@ export interface PackRuntime {
   vaeEncode(images: Tensor): Promise<Tensor>;
   /** latents [N, C, h, w] (scaled: divided by scalingFactor here) -> images [N, 3, H, W] in [-1, 1]. */
   vaeDecode(latents: Tensor): Promise<Tensor>;
-  /** One model evaluation; returns the prediction of manifest.schedule.prediction type, shaped like x. */
-  denoise(inputs: DenoiserInputs): Promise<Tensor>;
+  /** One model evaluation; returns the prediction of manifest.schedule.prediction type, shaped like x. With `into`
+   *  (x's length) a float32 graph writes its output there (onnxruntime's pre-allocated fetches), and the result's
+   *  data is `into`: no allocation per call. */
+  denoise(inputs: DenoiserInputs, into?: Float32Array): Promise<Tensor>;
   /** Closes every open session. */
   release(): Promise<void>;
 }

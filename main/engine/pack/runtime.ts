@@ -131,7 +131,7 @@ export class OnnxPackRuntime implements PackRuntime {
     return this.run('vae_decoder', { [spec.inputs[0].name]: { dims: latents.dims, data } });
   }
 
-  async denoise(inputs: DenoiserInputs): Promise<Tensor> {
+  async denoise(inputs: DenoiserInputs, into?: Float32Array): Promise<Tensor> {
     const { x, hint, mask } = inputs;
     if (x.dims.length !== 5) throw new Error(`denoise: x must be [1, C, F, h, w], got [${x.dims.join(', ')}]`);
     const [, c, , h, w] = x.dims;
@@ -146,16 +146,20 @@ export class OnnxPackRuntime implements PackRuntime {
     for (const [name, value] of [['t', inputs.t], ['t_hint', inputs.tHint]] as const) {
       if (!Number.isInteger(value)) throw new Error(`denoise: ${name} must be an integer timestep, got ${value}`);
     }
-    return this.run('denoiser', {
-      x,
-      t: int64Scalar(inputs.t),
-      context: inputs.context,
-      hint,
-      mask: { dims: [1, mask.length], data: mask },
-      t_hint: int64Scalar(inputs.tHint),
-      // torch.LongTensor([s_cond]) truncates a float.
-      s_cond: int64Scalar(Math.trunc(inputs.sCond)),
-    });
+    return this.run(
+      'denoiser',
+      {
+        x,
+        t: int64Scalar(inputs.t),
+        context: inputs.context,
+        hint,
+        mask: { dims: [1, mask.length], data: mask },
+        t_hint: int64Scalar(inputs.tHint),
+        // torch.LongTensor([s_cond]) truncates a float.
+        s_cond: int64Scalar(Math.trunc(inputs.sCond)),
+      },
+      into ? { dims: x.dims, data: into } : undefined,
+    );
   }
 
   async release(): Promise<void> {
@@ -192,8 +196,9 @@ export class OnnxPackRuntime implements PackRuntime {
     return { dims, data: new Float32Array(dims.reduce((a, b) => a * b, 1)) };
   }
 
-  /** Runs one graph: feeds converted to the manifest's dtypes, its single output returned as float32. */
-  private async run(role: GraphRole, feeds: Record<string, FeedValue>): Promise<Tensor> {
+  /** Runs one graph: feeds converted to the manifest's dtypes, its single output returned as float32. With `into`
+   *  and a float32 output, onnxruntime writes the output into the caller's buffer (pre-allocated fetches). */
+  private async run(role: GraphRole, feeds: Record<string, FeedValue>, into?: Tensor): Promise<Tensor> {
     const spec = this.graph(role)!;
     const inputs: Record<string, ort.Tensor> = {};
     for (const input of spec.inputs) {
@@ -202,10 +207,18 @@ export class OnnxPackRuntime implements PackRuntime {
       inputs[input.name] = toOrtTensor(input, value);
     }
     const output = spec.outputs[0];
-    const results = await this.withSession(role, (session) => session.run(inputs));
+    const fetch = into && output.dtype === 'float32' ? new ort.Tensor('float32', into.data, into.dims) : null;
+    const results = await this.withSession(role, (session) => (fetch ? session.run(inputs, { [output.name]: fetch }) : session.run(inputs)));
     const result = results[output.name];
     if (!result) throw new Error(`${role}: the graph returned no "${output.name}"`);
     try {
+      if (fetch && into) {
+        if (result.dims.join() !== into.dims.join()) {
+          throw new Error(`${role}: output "${output.name}" is [${result.dims.join(', ')}], expected [${into.dims.join(', ')}]`);
+        }
+        if (result.data !== into.data) into.data.set(result.data as Float32Array);
+        return { dims: Array.from(into.dims), data: into.data };
+      }
       return { dims: Array.from(result.dims), data: toFloat32(result, `${role} output "${output.name}"`) };
     } finally {
       for (const tensor of Object.values(results)) tensor.dispose();

@@ -88,10 +88,10 @@ export async function runDenoiseLoop(inputs: DenoiseInputs): Promise<void> {
       const modelX: Tensor = { dims, data: xVp };
       // Only the mask is sliced per chunk; its values stay global key indices into the whole-clip hint.
       const mask = inputs.mask.slice(chunk.start, chunk.end);
-      const evaluate = async (context: Tensor, pass: string): Promise<Float32Array> => {
+      const evaluate = async (context: Tensor, pass: string, into: Float32Array): Promise<Float32Array> => {
         await hooks.checkpoint();
         const started = performance.now();
-        const out = await runtime.denoise({ x: modelX, t, context, hint, mask, tHint: inputs.tHint, sCond: inputs.sCond });
+        const out = await runtime.denoise({ x: modelX, t, context, hint, mask, tHint: inputs.tHint, sCond: inputs.sCond }, into);
         const seconds = (performance.now() - started) / 1000;
         clock.add('denoise', seconds);
         if (out.data.length !== modelX.data.length) {
@@ -101,13 +101,14 @@ export async function runDenoiseLoop(inputs: DenoiseInputs): Promise<void> {
         return out.data;
       };
 
-      const cond = await evaluate(inputs.context, inputs.negative ? ' (prompt)' : '');
+      // The model writes into the chunk's own output buffers (no allocation per call); guidance combines them into
+      // the first, and x0 replaces the prediction in place: nothing outlives this chunk but the pending x0 copy.
+      const cond = await evaluate(inputs.context, inputs.negative ? ' (prompt)' : '', buffers.forFrames(count).cond);
       const prediction = inputs.negative
-        ? applyGuidance(cond, await evaluate(inputs.negative, ' (negative)'), inputs.cfgScale, inputs.cfgRescale)
+        ? applyGuidance(cond, await evaluate(inputs.negative, ' (negative)', buffers.forFrames(count).uncond), inputs.cfgScale, inputs.cfgRescale, cond)
         : cond;
 
       started = performance.now();
-      // The prediction is a fresh array that only this loop holds: x0 replaces it in place.
       const x0 = prediction;
       predictionToX0InPlace(x0, xVp, alpha, sigma, manifest.schedule.prediction, 'The denoiser');
       if (pending) crossFadeChannelMajor(pending.x0, pending.frames, x0, count, channels, plane);
@@ -145,10 +146,12 @@ export async function runDenoiseLoop(inputs: DenoiseInputs): Promise<void> {
   }
 }
 
+type ChunkArrays = { xVe: Float32Array; xVp: Float32Array; cond: Float32Array; uncond: Float32Array; stateCm: Float32Array | null };
+
 /** Reusable channel-major chunk arrays, reallocated only when the chunk length changes. */
 class ChunkBuffers {
   private frames = -1;
-  private arrays: { xVe: Float32Array; xVp: Float32Array; stateCm: Float32Array | null } | null = null;
+  private arrays: ChunkArrays | null = null;
 
   constructor(
     private readonly frameSize: number,
@@ -164,13 +167,15 @@ class ChunkBuffers {
     return reuse;
   }
 
-  forFrames(frames: number): { xVe: Float32Array; xVp: Float32Array; stateCm: Float32Array | null } {
+  forFrames(frames: number): ChunkArrays {
     if (frames !== this.frames || !this.arrays) {
       this.arrays = null; // drop the old set before allocating the new one
       const size = frames * this.frameSize;
       this.arrays = {
         xVe: new Float32Array(size),
         xVp: new Float32Array(size),
+        cond: new Float32Array(size),
+        uncond: new Float32Array(size),
         stateCm: this.withState ? new Float32Array(size) : null,
       };
       this.frames = frames;

@@ -5,17 +5,24 @@
 // the denominator the choice is not quite neutral). Sums are accumulated in float64 because a chunk's output has
 // millions of elements.
 
-/** Returns a new array: u + scale (c - u), rescaled toward std(cond) by `rescale` in [0, 1]. */
-export function applyGuidance(cond: Float32Array, uncond: Float32Array, scale: number, rescale: number): Float32Array {
-  if (cond.length !== uncond.length) {
-    throw new Error(`Guidance needs equal-length predictions (cond ${cond.length}, uncond ${uncond.length})`);
+/** u + scale (c - u), rescaled toward std(cond) by `rescale` in [0, 1], written into `out` (a new array by default;
+ *  `out` may be cond or uncond itself: std(cond) is taken before anything is written). */
+export function applyGuidance(
+  cond: Float32Array,
+  uncond: Float32Array,
+  scale: number,
+  rescale: number,
+  out: Float32Array = new Float32Array(cond.length),
+): Float32Array {
+  if (cond.length !== uncond.length || out.length !== cond.length) {
+    throw new Error(`Guidance needs equal-length predictions (cond ${cond.length}, uncond ${uncond.length}, out ${out.length})`);
   }
   if (!Number.isFinite(scale)) throw new Error(`Guidance scale must be a finite number, got ${scale}`);
   if (!(rescale >= 0 && rescale <= 1)) throw new Error(`Guidance rescale must be in [0, 1], got ${rescale}`);
-  const out = new Float32Array(cond.length);
+  const condStd = rescale === 0 ? 0 : unbiasedStd(cond);
   for (let i = 0; i < cond.length; i++) out[i] = uncond[i] + scale * (cond[i] - uncond[i]);
   if (rescale === 0 || out.length === 0) return out;
-  const factor = rescale * (unbiasedStd(cond) / (unbiasedStd(out) + 1e-12)) + (1 - rescale);
+  const factor = rescale * (condStd / (unbiasedStd(out) + 1e-12)) + (1 - rescale);
   for (let i = 0; i < out.length; i++) out[i] *= factor;
   return out;
 }
