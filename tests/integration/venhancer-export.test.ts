@@ -13,7 +13,7 @@ import { makeTempDir } from '../helpers/media-fixtures';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const HELPER = path.join(ROOT, 'tests', 'helpers', 'venhancer_inputs.py');
-const TIMEOUT = 600_000;
+const TIMEOUT = 1_500_000;
 
 let tmp: { dir: string; cleanup: () => void };
 let inputs: string;
