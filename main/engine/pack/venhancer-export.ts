@@ -135,6 +135,7 @@ export function venhancerPythonRoot(): string {
 type ExporterEvent =
   | ({ event: 'progress' } & VenhancerExportProgress)
   | { event: 'log'; message: string }
+  | { event: 'needs'; diskBytes: number; memoryBytes: number; freeDiskBytes: number; availableMemoryBytes: number | null }
   | { event: 'done'; packDir: string }
   | { event: 'error'; code: VenhancerExportErrorCode; message: string; file?: string | null };
 
@@ -230,6 +231,14 @@ export function runExporter(python: string, args: string[], hooks: VenhancerExpo
         case 'log':
           hooks.onLog?.(event.message);
           break;
+        case 'needs': {
+          const gb = (bytes: number | null) => (bytes === null ? 'unknown' : `${(bytes / 1e9).toFixed(1)} GB`);
+          hooks.onLog?.(
+            `The export needs ${gb(event.diskBytes)} of disk (${gb(event.freeDiskBytes)} free) and about ${gb(event.memoryBytes)} ` +
+              `of memory (${gb(event.availableMemoryBytes)} available).`,
+          );
+          break;
+        }
         case 'done':
           done = { packDir: event.packDir };
           break;
