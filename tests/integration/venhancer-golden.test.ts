@@ -95,7 +95,7 @@ describe('golden test: the engine equals the Python reference loop on a pack exp
     ({ packDir, weights } = await goldenPack());
   }, 3_600_000);
 
-  it('enhances a 7-frame clip (2x space, 2x time, noise 250, CFG 7.5, fast) to the reference loop within 2 levels', { timeout: 900_000 }, async () => {
+  it('enhances a 7-frame clip (2x space, 2x time, noise 250, CFG 7.5, fast) to the reference loop within 2 levels', { timeout: 3_600_000 }, async () => {
     const manifest = PackManifestSchema.parse(JSON.parse(fs.readFileSync(path.join(packDir, 'manifest.json'), 'utf8')));
     const input = makeTestVideo(temp.dir, { name: 'golden-in', width: 24, height: 16, fps: 8, durationSec: 7 / 8, audio: false });
     const settings: ClipSettings = {
