@@ -12,8 +12,8 @@ export function manifestJsonSchemaText(): string {
   // 'input': what a manifest file may contain (fields with defaults, such as sampler.eta, are optional).
   const schema = z.toJSONSchema(PackManifestSchema, { target: 'draft-2020-12', io: 'input' });
   const document = {
-    $id: 'https://upframe.invalid/schemas/pack-manifest-1.json',
-    title: 'Upframe model pack manifest (manifest.json), schemaVersion 1',
+    $id: 'https://upframe.invalid/schemas/pack-manifest-2.json',
+    title: 'Upframe model pack manifest (manifest.json), schemaVersion 2',
     ...schema,
   };
   return JSON.stringify(document, null, 2) + '\n';

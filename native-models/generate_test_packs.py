@@ -4,9 +4,11 @@
 - analytic-test: a pack whose end-to-end output is known in closed form (ENHANCEMENT.md section 5): the VAE is
   SpaceToDepth(2) and its exact inverse, and the denoiser returns the exact v-prediction for a target x0 that
   interpolates the key-frame hints linearly over the frame axis.
-- tiny-venhancer-test: the real VEnhancer pack contract (section 4) with tiny random weights (fixed seed), a fp16
-  denoiser, a tiny BPE tokenizer, and a text encoder whose weights are ONNX external data, to exercise every input,
-  dtype, the text path and external-data files.
+- tiny-venhancer-test: the real VEnhancer pack contract (version 2, CONTRACT-V2.md) with tiny random weights (fixed
+  seed), a fp16 denoiser, a tiny BPE tokenizer, and a text encoder whose weights are ONNX external data, to exercise
+  every input, dtype, the text path and external-data files.
+Both follow manifest schemaVersion 2: the VAE encoder outputs posterior moments, the denoiser takes the K key-frame
+hint [1, C, K, h, w], the mask int64 [1, F] with global key indices, and int64 t, t_hint, s_cond.
 
 Needs Debian's python3-onnx (1.12) and numpy; run with the system interpreter:
     /usr/bin/python3 native-models/generate_test_packs.py           # writes native-models/packs/
@@ -147,8 +149,10 @@ def schedule_alpha_sigma(g, t, spec):
 def keep_inputs_alive(g, value, unused, dtype=np.float32):
     """Adds 0 * sum(input) for inputs the computation ignores, so they stay graph inputs after optimisation."""
     total = None
-    for name in unused:
+    for name, is_int in unused:
         s = g.op("ReduceSum", [name], "unused_sum", keepdims=0)
+        if is_int:
+            s = g.op("Cast", [s], "unused_sum_f", to=TensorProto.FLOAT)
         total = s if total is None else g.op("Add", [total, s])
     zero = g.op("Mul", [total, g.const(0.0, dtype)], "unused_zero")
     return g.op("Add", [value, zero])
@@ -159,12 +163,17 @@ def keep_inputs_alive(g, value, unused, dtype=np.float32):
 
 
 def analytic_vae_encoder(path):
+    """Moments: the mean is SpaceToDepth(2) of the image, the log-variance -1000 (outside the real clamp on purpose):
+    exp(-500) times any noise vanishes against the mean in float32, so the posterior sample IS the mean and the
+    closed form holds."""
     g = GraphBuilder("enc")
-    g.op_to("SpaceToDepth", ["image"], "latent", blocksize=2)
+    mean = g.op("SpaceToDepth", ["image"], "mean", blocksize=2)
+    logvar = g.op("Add", [g.op("Mul", [mean, g.const(0.0)]), g.const(-1000.0)], "logvar")
+    g.op_to("Concat", [mean, logvar], "moments", axis=1)
     graph = helper.make_graph(
         g.nodes, "analytic_vae_encoder",
         [tensor_info("image", TensorProto.FLOAT, ["N", 3, "H", "W"])],
-        [tensor_info("latent", TensorProto.FLOAT, ["N", 12, "h", "w"])],
+        [tensor_info("moments", TensorProto.FLOAT, ["N", 24, "h", "w"])],
         g.initializers,
     )
     save_model(graph, path)
@@ -216,34 +225,41 @@ def interpolation_matrix(g, mask):
     return g.op("Add", [w_prev, w_next], "interp")
 
 
+def gather_hint_by_mask(g, hint, mask_flat):
+    """hint [1, C, K, h, w] gathered to the chunk's frames by the global key index (-1 -> key 0; the caller weights
+    or masks inserted frames out), as the reference ControlNet picks hint frames by mask_cond."""
+    index = g.op("Max", [mask_flat, g.const(0, np.int64)], "gather_index")
+    return g.op("Gather", [hint, index], "hint_frames", axis=2)  # [1, C, F, h, w]
+
+
 def analytic_denoiser(path, spec):
     g = GraphBuilder("den")
-    alpha, sigma = schedule_alpha_sigma(g, "t", spec)
-    weights = interpolation_matrix(g, "mask")  # [F, F]
+    t = g.op("Cast", ["t"], "t_float", to=TensorProto.FLOAT)
+    alpha, sigma = schedule_alpha_sigma(g, t, spec)
+    mask = g.op("Squeeze", ["mask", g.const([0], np.int64)], "mask_flat")  # [F]
+    weights = interpolation_matrix(g, mask)  # [F, F], nonzero only at key-frame columns
+    hint = gather_hint_by_mask(g, "hint", mask)
     # x0[b, c, f, h, w] = sum_g W[f, g] hint[b, c, g, h, w]: move frames last, multiply by W^T, move back.
-    hint_last = g.op("Transpose", ["hint"], "hint_frames_last", perm=[0, 1, 3, 4, 2])
+    hint_last = g.op("Transpose", [hint], "hint_frames_last", perm=[0, 1, 3, 4, 2])
     weights_t = g.op("Transpose", [weights], "interp_t", perm=[1, 0])
     x0_last = g.op("MatMul", [hint_last, weights_t], "x0_frames_last")
     x0 = g.op("Transpose", [x0_last], "x0", perm=[0, 1, 4, 2, 3])
     v = g.op("Div", [g.op("Sub", [g.op("Mul", [alpha, "x"]), x0]), sigma], "v_exact")
-    v_alive = keep_inputs_alive(g, v, ["context", "t_hint", "s_cond"])
+    v_alive = keep_inputs_alive(g, v, [("context", False), ("t_hint", True), ("s_cond", True)])
     g.op_to("Identity", [v_alive], "v")
-    latent = [1, 12, "F", "h", "w"]
-    graph = helper.make_graph(
-        g.nodes, "analytic_denoiser",
-        [
-            tensor_info("x", TensorProto.FLOAT, latent),
-            tensor_info("t", TensorProto.FLOAT, [1]),
-            tensor_info("context", TensorProto.FLOAT, [1, "T", "D"]),
-            tensor_info("hint", TensorProto.FLOAT, latent),
-            tensor_info("mask", TensorProto.INT64, ["F"]),
-            tensor_info("t_hint", TensorProto.FLOAT, [1]),
-            tensor_info("s_cond", TensorProto.FLOAT, [1]),
-        ],
-        [tensor_info("v", TensorProto.FLOAT, latent)],
-        g.initializers,
-    )
+    spec_json = denoiser_spec(12, [1, "T", "D"], "float32")
+    graph = helper.make_graph(g.nodes, "analytic_denoiser", *denoiser_io(spec_json), g.initializers)
     save_model(graph, path)
+
+
+ONNX_DTYPES = {"float32": TensorProto.FLOAT, "float16": TensorProto.FLOAT16, "int64": TensorProto.INT64}
+
+
+def denoiser_io(spec_json):
+    """ONNX inputs and outputs from the manifest's denoiser spec (one source for both)."""
+    def infos(specs):
+        return [tensor_info(x["name"], ONNX_DTYPES[x["dtype"]], x["shape"]) for x in specs]
+    return infos(spec_json["inputs"]), infos(spec_json["outputs"])
 
 
 def denoiser_spec(channels, context_shape, dtype):
@@ -253,12 +269,12 @@ def denoiser_spec(channels, context_shape, dtype):
         "file": "denoiser.onnx",
         "inputs": [
             {"name": "x", "dtype": dtype, "shape": latent, "layout": layout},
-            {"name": "t", "dtype": dtype, "shape": [1]},
+            {"name": "t", "dtype": "int64", "shape": [1]},
             {"name": "context", "dtype": dtype, "shape": context_shape},
-            {"name": "hint", "dtype": dtype, "shape": latent, "layout": layout},
-            {"name": "mask", "dtype": "int64", "shape": ["F"]},
-            {"name": "t_hint", "dtype": dtype, "shape": [1]},
-            {"name": "s_cond", "dtype": dtype, "shape": [1]},
+            {"name": "hint", "dtype": dtype, "shape": [1, channels, "K", "h", "w"], "layout": layout},
+            {"name": "mask", "dtype": "int64", "shape": [1, "F"]},
+            {"name": "t_hint", "dtype": "int64", "shape": [1]},
+            {"name": "s_cond", "dtype": "int64", "shape": [1]},
         ],
         "outputs": [{"name": "v", "dtype": dtype, "shape": latent, "layout": layout}],
     }
@@ -271,7 +287,7 @@ def vae_specs(channels):
         {
             "file": "vae_encoder.onnx",
             "inputs": [{"name": "image", "dtype": "float32", "shape": image, "layout": "NCHW"}],
-            "outputs": [{"name": "latent", "dtype": "float32", "shape": latent, "layout": "NCHW"}],
+            "outputs": [{"name": "moments", "dtype": "float32", "shape": ["N", 2 * channels, "h", "w"], "layout": "NCHW"}],
         },
         {
             "file": "vae_decoder.onnx",
@@ -287,7 +303,7 @@ def write_analytic(out_dir):
     analytic_denoiser(os.path.join(out_dir, "denoiser.onnx"), SCHEDULE)
     encoder, decoder = vae_specs(12)
     manifest = {
-        "schemaVersion": 1,
+        "schemaVersion": 2,
         "name": "analytic-test",
         "version": "1.0.0",
         "license": "MIT",
@@ -307,14 +323,15 @@ def write_analytic(out_dir):
         "latent": {"channels": 12, "downscale": 2, "scalingFactor": 1},
         "schedule": SCHEDULE,
         "sampler": sampler(1, 0),
+        # The smallest height = 8 (mod 16) and width = 0 (mod 16), padded at the bottom / right.
         "resolution": {
             "areaMin": 1,
             "areaMax": 16777216,
-            "padMultipleH": 16,
-            "padOffsetH": 8,
-            "padMultipleW": 16,
-            "padOffsetW": 0,
-            "padValue": 1,
+            "pad": {
+                "value": 1,
+                "height": {"min": 0, "addend": 7, "multiple": 16, "offset": 8},
+                "width": {"min": 0, "addend": 15, "multiple": 16, "offset": 0},
+            },
         },
         "temporalChunk": TEMPORAL_CHUNK_VENHANCER,
         "decode": {
@@ -465,14 +482,19 @@ def tiny_text_encoder(path, rng, vocab_size):
 
 
 def tiny_vae_encoder(path, rng):
+    """Moments [N, 8, h, w]: mean and log-variance (biased to about -6, clamped to [-30, 20] as the contract says)."""
     g = GraphBuilder("enc")
-    weight = g.const((rng.standard_normal((TINY_CHANNELS, 3, 8, 8)) / 8.0).astype(np.float32), hint="conv_w")
-    bias = g.const(np.zeros(TINY_CHANNELS, np.float32), hint="conv_b")
-    g.op_to("Conv", ["image", weight, bias], "latent", kernel_shape=[8, 8], strides=[8, 8])
+    weight = g.const((rng.standard_normal((2 * TINY_CHANNELS, 3, 8, 8)) / 8.0).astype(np.float32), hint="conv_w")
+    bias = g.const(np.concatenate([np.zeros(TINY_CHANNELS), np.full(TINY_CHANNELS, -6.0)]).astype(np.float32), hint="conv_b")
+    both = g.op("Conv", ["image", weight, bias], "both", kernel_shape=[8, 8], strides=[8, 8])
+    mean = g.op("Slice", [both, g.const([0], np.int64), g.const([TINY_CHANNELS], np.int64), g.const([1], np.int64)], "mean")
+    logvar = g.op("Slice", [both, g.const([TINY_CHANNELS], np.int64), g.const([2 * TINY_CHANNELS], np.int64), g.const([1], np.int64)])
+    clamped = g.op("Clip", [logvar, g.const(-30.0), g.const(20.0)], "logvar")
+    g.op_to("Concat", [mean, clamped], "moments", axis=1)
     graph = helper.make_graph(
         g.nodes, "tiny_vae_encoder",
         [tensor_info("image", TensorProto.FLOAT, ["N", 3, "H", "W"])],
-        [tensor_info("latent", TensorProto.FLOAT, ["N", TINY_CHANNELS, "h", "w"])],
+        [tensor_info("moments", TensorProto.FLOAT, ["N", 2 * TINY_CHANNELS, "h", "w"])],
         g.initializers,
     )
     save_model(graph, path)
@@ -506,8 +528,13 @@ def tiny_denoiser(path, rng):
     def weight16(array, hint):
         return to32(g.const(array.astype(f16), f16, hint))
 
-    x, t, context, hint = to32("x"), to32("t"), to32("context"), to32("hint")
+    x, t, context = to32("x"), to32("t"), to32("context")
     t_hint, s_cond = to32("t_hint"), to32("s_cond")
+    mask = g.op("Squeeze", ["mask", g.const([0], np.int64)], "mask_flat")  # [F]
+    key = g.op("Cast", [g.op("GreaterOrEqual", [mask, g.const(0, np.int64)])], "key", to=TensorProto.FLOAT)
+    # The hint reaches key frames only (gathered by global key index), as in the reference ControlNet.
+    key_5d = g.op("Reshape", [key, g.const([1, 1, -1, 1, 1], np.int64)], "key_5d")
+    hint = g.op("Mul", [gather_hint_by_mask(g, to32("hint"), mask), key_5d], "hint_at_keys")
     both = g.op("Concat", [x, hint], "x_hint", axis=1)  # [1, 8, F, h, w]
     conv_w = weight16(rng.standard_normal((TINY_CHANNELS, 2 * TINY_CHANNELS, 3, 3, 3)) * 0.05, "conv_w")
     conv_b = weight16(np.zeros(TINY_CHANNELS), "conv_b")
@@ -525,26 +552,11 @@ def tiny_denoiser(path, rng):
     cond = g.op("Mul", [level, cond_w], "cond_term")  # [4]
     per_channel = g.op("Add", [g.op("Add", [t_emb, ctx]), cond])
     channel_term = g.op("Reshape", [per_channel, g.const([1, TINY_CHANNELS, 1, 1, 1], np.int64)])
-    key = g.op("Cast", [g.op("GreaterOrEqual", ["mask", g.const(0, np.int64)])], "key", to=TensorProto.FLOAT)
-    key_term = g.op("Reshape", [g.op("Mul", [key, g.const(0.01)]), g.const([1, 1, -1, 1, 1], np.int64)])
+    key_term = g.op("Mul", [key_5d, g.const(0.01)])
     v32 = g.op("Add", [g.op("Add", [features, channel_term]), key_term], "v32")
     g.op_to("Cast", [v32], "v", to=TensorProto.FLOAT16)
-    latent = [1, TINY_CHANNELS, "F", "h", "w"]
-    h16 = TensorProto.FLOAT16
-    graph = helper.make_graph(
-        g.nodes, "tiny_denoiser",
-        [
-            tensor_info("x", h16, latent),
-            tensor_info("t", h16, [1]),
-            tensor_info("context", h16, [1, TEXT_TOKENS, HIDDEN]),
-            tensor_info("hint", h16, latent),
-            tensor_info("mask", TensorProto.INT64, ["F"]),
-            tensor_info("t_hint", h16, [1]),
-            tensor_info("s_cond", h16, [1]),
-        ],
-        [tensor_info("v", h16, latent)],
-        g.initializers,
-    )
+    spec_json = denoiser_spec(TINY_CHANNELS, [1, TEXT_TOKENS, HIDDEN], "float16")
+    graph = helper.make_graph(g.nodes, "tiny_denoiser", *denoiser_io(spec_json), g.initializers)
     save_model(graph, path)
 
 
@@ -559,7 +571,7 @@ def write_tiny(out_dir):
     tiny_denoiser(os.path.join(out_dir, "denoiser.onnx"), rng)
     encoder, decoder = vae_specs(TINY_CHANNELS)
     manifest = {
-        "schemaVersion": 1,
+        "schemaVersion": 2,
         "name": "tiny-venhancer-test",
         "version": "1.0.0",
         "license": "MIT",
@@ -584,14 +596,16 @@ def write_tiny(out_dir):
         "latent": {"channels": TINY_CHANNELS, "downscale": 8, "scalingFactor": 0.18215},
         "schedule": SCHEDULE,
         "sampler": sampler(7.5, 0.2),
+        # The reference's pad_to_fit with a small working size (48x64): centred below it, above it
+        # ((h + 48) // 64) 64 + 16 and (w // 64 + 1) 64.
         "resolution": {
             "areaMin": 1,
             "areaMax": 1048576,
-            "padMultipleH": 64,
-            "padOffsetH": 16,
-            "padMultipleW": 64,
-            "padOffsetW": 0,
-            "padValue": 1,
+            "pad": {
+                "value": 1,
+                "height": {"min": 48, "addend": 48, "multiple": 64, "offset": 16},
+                "width": {"min": 64, "addend": 0, "multiple": 64, "offset": 64},
+            },
         },
         "temporalChunk": TEMPORAL_CHUNK_VENHANCER,
         "decode": {
@@ -645,6 +659,70 @@ def write_manifest(out_dir, manifest, roles):
 PACKS = {"analytic-test": write_analytic, "tiny-venhancer-test": write_tiny}
 
 
+# ----------------------------------------------------------------------------------------------------------------
+# overhead-test (not committed: bench/engine-overhead-real.bench.ts writes it to a temporary folder)
+
+
+def write_overhead(out_dir):
+    """A near-free model at the real geometry (4 latent channels, 8x downscale) with the reference's resolution,
+    chunk and decode rules: the encoder averages 8x8 blocks (mean: the 3 colour averages and their first again,
+    log-variance -30), the decoder upsamples the first 3 channels by nearest 8x, the denoiser returns 0. So every
+    latent, tile and chunk the real model would cost the engine is there, and the model itself costs ~nothing."""
+    g = GraphBuilder("enc")
+    pooled = g.op("AveragePool", ["image"], "pooled", kernel_shape=[8, 8], strides=[8, 8])
+    first = g.op("Slice", [pooled, g.const([0], np.int64), g.const([1], np.int64), g.const([1], np.int64)])
+    mean = g.op("Concat", [pooled, first], "mean", axis=1)
+    logvar = g.op("Add", [g.op("Mul", [mean, g.const(0.0)]), g.const(-30.0)], "logvar")
+    g.op_to("Concat", [mean, logvar], "moments", axis=1)
+    save_model(helper.make_graph(g.nodes, "overhead_vae_encoder", [tensor_info("image", TensorProto.FLOAT, ["N", 3, "H", "W"])],
+                                 [tensor_info("moments", TensorProto.FLOAT, ["N", 8, "h", "w"])], g.initializers),
+               os.path.join(out_dir, "vae_encoder.onnx"))
+    g = GraphBuilder("dec")
+    rgb = g.op("Slice", ["latent", g.const([0], np.int64), g.const([3], np.int64), g.const([1], np.int64)])
+    g.op_to("Resize", [rgb, "", g.const([1.0, 1.0, 8.0, 8.0])], "image", mode="nearest")
+    save_model(helper.make_graph(g.nodes, "overhead_vae_decoder", [tensor_info("latent", TensorProto.FLOAT, ["N", 4, "h", "w"])],
+                                 [tensor_info("image", TensorProto.FLOAT, ["N", 3, "H", "W"])], g.initializers),
+               os.path.join(out_dir, "vae_decoder.onnx"))
+    g = GraphBuilder("den")
+    zero = g.op("Mul", ["x", g.const(0.0)], "zero")
+    alive = keep_inputs_alive(g, zero, [("context", False), ("hint", False), ("mask", True), ("t", True), ("t_hint", True), ("s_cond", True)])
+    g.op_to("Identity", [alive], "v")
+    spec_json = denoiser_spec(4, [1, 77, 1024], "float32")
+    save_model(helper.make_graph(g.nodes, "overhead_denoiser", *denoiser_io(spec_json), g.initializers),
+               os.path.join(out_dir, "denoiser.onnx"))
+    encoder, decoder = vae_specs(4)
+    manifest = {
+        "schemaVersion": 2,
+        "name": "overhead-test",
+        "version": "1.0.0",
+        "license": "MIT",
+        "family": "tiny-test",
+        "testPack": True,
+        "description": "Near-free model at the real VEnhancer geometry, for the engine-overhead benchmark; does not enhance.",
+        "files": [],
+        "graphs": {"vae_encoder": encoder, "vae_decoder": decoder, "denoiser": spec_json},
+        "latent": {"channels": 4, "downscale": 8, "scalingFactor": 0.18215},
+        "schedule": SCHEDULE,
+        "sampler": sampler(7.5, 0.2),
+        "resolution": {
+            "areaMin": 1382400,
+            "areaMax": 2359296,
+            "pad": {
+                "value": 1,
+                "height": {"min": 720, "addend": 48, "multiple": 64, "offset": 16},
+                "width": {"min": 1280, "addend": 0, "multiple": 64, "offset": 64},
+            },
+        },
+        "temporalChunk": TEMPORAL_CHUNK_VENHANCER,
+        "decode": {"temporalChunk": 5, "temporalOverlap": 2, "tileH": 72, "tileW": 128, "overlapH": 12,
+                   "overlapW": 25, "gaussianVar": 0.02},
+        "text": None,
+        "defaults": {"scale": 4, "targetFps": 24, "noise": 250, "sCond": 8, "steps": "fast", "cfg": 7.5},
+        "supports": {"scale": [1, 8], "maxInsertedFrames": 7, "prompt": False, "cfg": True, "noise": True},
+    }
+    write_manifest(out_dir, manifest, {})
+
+
 def generate(root):
     for name, write in sorted(PACKS.items()):
         out_dir = os.path.join(root, name)
@@ -683,9 +761,15 @@ def check():
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--check", action="store_true", help="regenerate into a temp dir and compare")
+    parser.add_argument("--overhead", metavar="DIR", help="write only the benchmark's near-free pack into DIR")
     args = parser.parse_args()
     if args.check:
         return check()
+    if args.overhead:
+        os.makedirs(args.overhead, exist_ok=True)
+        write_overhead(args.overhead)
+        print("wrote", args.overhead)
+        return 0
     generate(PACKS_DIR)
     for name in sorted(PACKS):
         print("wrote", os.path.join(PACKS_DIR, name))

@@ -32,10 +32,28 @@ export interface ProgressDisplay {
 }
 
 export function createProgressDisplay(stream: NodeJS.WriteStream): ProgressDisplay {
+  const display = createLabelledProgressDisplay(stream);
+  return {
+    update: (progress) => display.update({ label: STAGE_NAMES[progress.stage], fraction: progress.fraction, etaSec: progress.etaSec }),
+    note: (line) => display.note(line),
+    stop: () => display.stop(),
+  };
+}
+
+/** Progress of any long task: a label (the current step), a fraction of the whole and an ETA. */
+export type LabelledProgress = { label: string; fraction: number; etaSec: number | null };
+
+export interface LabelledProgressDisplay {
+  update(progress: LabelledProgress): void;
+  note(line: string): void;
+  stop(): void;
+}
+
+export function createLabelledProgressDisplay(stream: NodeJS.WriteStream): LabelledProgressDisplay {
   return stream.isTTY ? new BarDisplay(stream) : new LineDisplay(stream);
 }
 
-class BarDisplay implements ProgressDisplay {
+class BarDisplay implements LabelledProgressDisplay {
   private readonly bar: SingleBar;
   private started = false;
 
@@ -49,9 +67,9 @@ class BarDisplay implements ProgressDisplay {
     });
   }
 
-  update(progress: EngineProgress): void {
+  update(progress: LabelledProgress): void {
     const payload = {
-      stage: STAGE_NAMES[progress.stage].padEnd(15),
+      stage: progress.label.padEnd(15),
       pct: (progress.fraction * 100).toFixed(1).padStart(5),
       etaText: formatEta(progress.etaSec),
     };
@@ -76,19 +94,19 @@ class BarDisplay implements ProgressDisplay {
   }
 }
 
-class LineDisplay implements ProgressDisplay {
+class LineDisplay implements LabelledProgressDisplay {
   private lastStage: string | null = null;
   private lastTenth = -1;
 
   constructor(private readonly stream: NodeJS.WriteStream) {}
 
-  update(progress: EngineProgress): void {
+  update(progress: LabelledProgress): void {
     const tenth = Math.floor(progress.fraction * 10);
-    if (progress.stage === this.lastStage && tenth === this.lastTenth) return;
-    this.lastStage = progress.stage;
+    if (progress.label === this.lastStage && tenth === this.lastTenth) return;
+    this.lastStage = progress.label;
     this.lastTenth = tenth;
     this.stream.write(
-      `${STAGE_NAMES[progress.stage]}: ${(progress.fraction * 100).toFixed(0)}% (ETA ${formatEta(progress.etaSec)})\n`,
+      `${progress.label}: ${(progress.fraction * 100).toFixed(0)}% (ETA ${formatEta(progress.etaSec)})\n`,
     );
   }
 

@@ -30,6 +30,7 @@ import type { RenderCliOptions } from './render-options';
 import { onInterrupt } from './interrupts';
 import { workerCommand, type WorkerCliOptions } from './worker-command';
 import { packsInstallCommand, packsRemoveCommand, type PacksInstallOptions } from './packs-install';
+import { exportVenhancerCommand, type ExportVenhancerCliOptions } from './export-venhancer-command';
 
 export const EXIT = { ok: 0, failed: 1, badInput: 2, cancelled: 130 } as const;
 
@@ -127,6 +128,17 @@ export async function main(argv: string[] = process.argv, io: CliIo = { stdout: 
     .option('--data-dir <dir>', "folder of the packs (default: the app's user data folder)")
     .action(async (id: string, opts: PacksInstallOptions) => {
       exitCode = await packsRemoveCommand(id, opts, io);
+    });
+  packs
+    .command('export-venhancer')
+    .description('Export the released VEnhancer model (three downloaded files) into a model pack; needs python3 with torch, onnx and numpy')
+    .option('--checkpoint <file>', 'venhancer_v2.pt (or venhancer_paper.pt) from the Hugging Face repo jwhejwhe/VEnhancer')
+    .option('--vae <dir>', 'the "vae" folder of stabilityai/stable-video-diffusion-img2vid (config.json and diffusion_pytorch_model.*)')
+    .option('--clip <file>', 'open_clip_pytorch_model.bin of laion/CLIP-ViT-H-14-laion2B-s32B-b79K')
+    .requiredOption('-o, --output <dir>', 'the pack folder to create')
+    .option('--random-weights', 'no files: the full-size architecture with random weights (proves the export; does not enhance)')
+    .action(async (opts: ExportVenhancerCliOptions) => {
+      exitCode = await exportVenhancerCommand(opts, io);
     });
 
   try {

@@ -21,14 +21,15 @@ export type ExecutionOptions = {
 export type DenoiserInputs = {
   /** [1, C, F, h, w] noisy latents, VP-scaled (x_t = alpha x0 + sigma eps). */
   x: Tensor;
-  /** Timestep, possibly fractional. */
+  /** Integer timestep (fed as int64 [1]). */
   t: number;
   /** [1, T, D] text hidden states. */
   context: Tensor;
-  /** [1, C, F, h, w] noise-augmented key-frame latents, zeros at inserted frames. */
+  /** [1, C, K, h, w] the clip's K noise-augmented key-frame latents (all of them, for every chunk). */
   hint: Tensor;
-  /** [F] key index at key frames, -1 at inserted frames. */
+  /** [F] global key index (0..K-1) at key frames, -1 at inserted frames; fed as int64 [1, F]. */
   mask: BigInt64Array;
+  /** Integers, fed as int64 [1] (s_cond truncated as torch.LongTensor does). */
   tHint: number;
   sCond: number;
 };
@@ -46,12 +47,15 @@ export interface PackRuntime {
   encodeText(prompt: string): Promise<Tensor>;
   /** Context for the pack's fixed negative prompt (classifier-free guidance's unconditional pass). */
   encodeNegative(): Promise<Tensor>;
-  /** images [N, 3, H, W] in [-1, 1] -> latents [N, C, H/d, W/d], already multiplied by scalingFactor. */
+  /** images [N, 3, H, W] in [-1, 1] -> posterior moments [N, 2C, H/d, W/d] (mean, then clamped log-variance);
+   *  the caller samples and scales (CONTRACT-V2.md). */
   vaeEncode(images: Tensor): Promise<Tensor>;
-  /** latents [N, C, h, w] (scaled) -> images [N, 3, H, W] in [-1, 1]. */
+  /** latents [N, C, h, w] (scaled: divided by scalingFactor here) -> images [N, 3, H, W] in [-1, 1]. */
   vaeDecode(latents: Tensor): Promise<Tensor>;
-  /** One model evaluation; returns the prediction of manifest.schedule.prediction type, shaped like x. */
-  denoise(inputs: DenoiserInputs): Promise<Tensor>;
+  /** One model evaluation; returns the prediction of manifest.schedule.prediction type, shaped like x. With `into`
+   *  (x's length) a float32 graph writes its output there (onnxruntime's pre-allocated fetches), and the result's
+   *  data is `into`: no allocation per call. */
+  denoise(inputs: DenoiserInputs, into?: Float32Array): Promise<Tensor>;
   /** Closes every open session. */
   release(): Promise<void>;
 }

@@ -45,7 +45,7 @@ function manifestOf(dir: string): PackManifest {
 function expectedFrames(keys: Uint8Array[], srcW: number, srcH: number, scale: number, k: number): Uint8Array[] {
   const manifest = manifestOf(packDir);
   const plan = planResolution(srcW, srcH, scale, manifest.resolution, manifest.latent.downscale);
-  const resized = keys.map((frame) => resizeBilinearToPadded(frame, plan, manifest.resolution.padValue));
+  const resized = keys.map((frame) => resizeBilinearToPadded(frame, plan, manifest.resolution.pad.value));
   const out: Uint8Array[] = [];
   for (let i = 0; i < resized.length; i++) {
     out.push(cropToRgb24(resized[i], plan));

@@ -112,7 +112,11 @@ describe('engine process', () => {
     const job = host.run(diffusionSpec(longClip, outDir, { steps: 1 }), {
       onProgress: (p) => {
         if (filesAtKill === null && p.stage === 'vae_decode' && p.done >= 2) {
-          filesAtKill = readdirSync(outDir);
+          // ffmpeg creates its output file only once it has read the first frames: on a loaded machine that can
+          // come after a few decoded frames, so wait for the file (or the last frame) before killing.
+          const files = existsSync(outDir) ? readdirSync(outDir) : [];
+          if (files.length === 0 && p.done + 1 < p.total) return;
+          filesAtKill = files;
           process.kill(host.pid!, 'SIGKILL');
         }
       },

@@ -109,8 +109,14 @@ describe('loadPack refuses a broken pack before any work', () => {
 
   it('a wrong dtype', async () => {
     const { pack, output } = copyPack('tiny-venhancer-test');
-    editManifest(pack, (m) => (m.graphs.denoiser.inputs.find((i: { name: string }) => i.name === 't').dtype = 'float32'));
-    await expectLoadError(pack, output, 'CONTRACT_MISMATCH', /denoiser\.onnx/, /input "t" has dtype float16 in the graph, the manifest says float32/);
+    editManifest(pack, (m) => (m.graphs.denoiser.inputs.find((i: { name: string }) => i.name === 'x').dtype = 'float32'));
+    await expectLoadError(pack, output, 'CONTRACT_MISMATCH', /denoiser\.onnx/, /input "x" has dtype float16 in the graph, the manifest says float32/);
+  });
+
+  it('a float timestep (contract version 1) is refused before any graph opens', async () => {
+    const { pack, output } = copyPack('tiny-venhancer-test');
+    editManifest(pack, (m) => (m.graphs.denoiser.inputs.find((i: { name: string }) => i.name === 't').dtype = 'float16'));
+    await expectLoadError(pack, output, 'CONTRACT_MISMATCH', /graphs\.denoiser input "t" must be int64, not float16/, /Re-export the pack/);
   });
 
   it('a file that is not ONNX (its hash matches the manifest)', async () => {

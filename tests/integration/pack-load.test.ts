@@ -35,11 +35,12 @@ function alphaSigma(t: number): { alpha: number; sigma: number } {
   return { alpha: Math.sqrt(sigmoid(logSnr)), sigma: Math.sqrt(sigmoid(-logSnr)) };
 }
 
-/** The analytic pack's target: per frame, linear interpolation between the nearest key frames on each side. */
-function interpolate(hint: Float32Array, dims: number[], mask: number[]): Float32Array {
+/** The analytic pack's target: per frame, linear interpolation between the nearest key frames on each side, each key
+ *  frame's value taken from the K-frame hint at its GLOBAL key index (the mask value), as the reference gathers it. */
+function interpolate(hint: Float32Array, hintFrames: number, dims: number[], mask: number[]): Float32Array {
   const [, channels, frames, h, w] = dims;
   const plane = h * w;
-  const out = new Float32Array(hint.length);
+  const out = new Float32Array(channels * frames * plane);
   const keys = mask.map((m, f) => (m >= 0 ? f : -1)).filter((f) => f >= 0);
   for (let f = 0; f < frames; f++) {
     const before = keys.filter((k) => k <= f);
@@ -50,7 +51,7 @@ function interpolate(hint: Float32Array, dims: number[], mask: number[]): Float3
     for (let ch = 0; ch < channels; ch++) {
       for (let i = 0; i < plane; i++) {
         out[(ch * frames + f) * plane + i] =
-          (1 - c) * hint[(ch * frames + prev) * plane + i] + c * hint[(ch * frames + next) * plane + i];
+          (1 - c) * hint[(ch * hintFrames + mask[prev]) * plane + i] + c * hint[(ch * hintFrames + mask[next]) * plane + i];
       }
     }
   }
@@ -83,20 +84,24 @@ describe('built-in packs load on onnxruntime-node', () => {
   });
 
   it("analytic denoiser: the implied x0 = alpha x - sigma v is the key frames' linear interpolation", async () => {
-    const patterns = [
-      [0, -1, -1, 1, -1, -1, 2],
-      [0, 1, 2],
-      [0, -1, 1, -1, 2, -1, 3, -1, 4],
-      [0, -1, -1, -1, -1, -1, -1, -1, 1],
-      [0],
+    // [mask, K]: the last two are later chunks of a clip, whose mask holds global key indices into all K hints.
+    const patterns: [number[], number][] = [
+      [[0, -1, -1, 1, -1, -1, 2], 3],
+      [[0, 1, 2], 3],
+      [[0, -1, 1, -1, 2, -1, 3, -1, 4], 5],
+      [[0, -1, -1, -1, -1, -1, -1, -1, 1], 2],
+      [[0], 1],
+      [[3, -1, 4, -1, 5], 7],
+      [[1, 2], 4],
     ];
     let seed = 1;
-    for (const mask of patterns) {
-      for (const t of [0, 1, 44.5, 250, 598.6, 899, 999]) {
+    for (const [mask, keys] of patterns) {
+      for (const t of [0, 1, 44, 250, 598, 899, 999]) {
         const dims = [1, 12, mask.length, 3, 5];
         const count = dims.reduce((a, b) => a * b, 1);
+        const hintDims = [1, 12, keys, 3, 5];
         const x: Tensor = { dims, data: randomValues(count, seed++) };
-        const hint: Tensor = { dims, data: randomValues(count, seed++) };
+        const hint: Tensor = { dims: hintDims, data: randomValues(12 * keys * 15, seed++) };
         const v = await analytic.denoise({
           x,
           t,
@@ -108,7 +113,7 @@ describe('built-in packs load on onnxruntime-node', () => {
         });
         expect(v.dims).toEqual(dims);
         const { alpha, sigma } = alphaSigma(t);
-        const target = interpolate(hint.data, dims, mask);
+        const target = interpolate(hint.data, keys, dims, mask);
         let worst = 0;
         for (let i = 0; i < count; i++) worst = Math.max(worst, Math.abs(alpha * x.data[i] - sigma * v.data[i] - target[i]));
         expect(worst, `mask ${mask.join(',')} t ${t}`).toBeLessThan(1e-4);
@@ -116,10 +121,16 @@ describe('built-in packs load on onnxruntime-node', () => {
     }
   });
 
-  it('analytic VAE round trip is exact, and encodes to 12 channels at half size', async () => {
+  it('analytic VAE round trip is exact, and encodes to 12 channels (+ 12 of log-variance) at half size', async () => {
     const images: Tensor = { dims: [2, 3, 8, 12], data: randomValues(2 * 3 * 8 * 12, 99) };
-    const latents = await analytic.vaeEncode(images);
-    expect(latents.dims).toEqual([2, 12, 4, 6]);
+    const moments = await analytic.vaeEncode(images);
+    expect(moments.dims).toEqual([2, 24, 4, 6]);
+    // The posterior's log-variance is so low that a sample equals the mean: the first 12 channels of each frame.
+    const frame = 24 * 4 * 6;
+    const mean = new Float32Array(2 * frame / 2);
+    for (let n = 0; n < 2; n++) mean.set(moments.data.subarray(n * frame, n * frame + frame / 2), (n * frame) / 2);
+    expect(Math.max(...moments.data.subarray(frame / 2, frame))).toBe(-1000);
+    const latents: Tensor = { dims: [2, 12, 4, 6], data: mean };
     const decoded = await analytic.vaeDecode(latents);
     expect(decoded.dims).toEqual(images.dims);
     expect(Array.from(decoded.data)).toEqual(Array.from(images.data));
@@ -144,15 +155,19 @@ describe('built-in packs load on onnxruntime-node', () => {
     expect(negative.dims).toEqual([1, 77, 1024]);
     expect(Array.from((await tiny.encodeNegative()).data.slice(0, 64))).toEqual(Array.from(negative.data.slice(0, 64)));
 
-    const latents = await tiny.vaeEncode({ dims: [3, 3, 32, 48], data: randomValues(3 * 3 * 32 * 48, 5) });
-    expect(latents.dims).toEqual([3, 4, 4, 6]);
+    const moments = await tiny.vaeEncode({ dims: [3, 3, 32, 48], data: randomValues(3 * 3 * 32 * 48, 5) });
+    expect(moments.dims).toEqual([3, 8, 4, 6]);
+    // The posterior means (channels 0-3 of each frame) as latents, scaled as the engine stores them.
+    const mean = new Float32Array(3 * 4 * 24);
+    for (let n = 0; n < 3; n++) mean.set(moments.data.subarray(n * 8 * 24, n * 8 * 24 + 4 * 24), n * 4 * 24);
+    const latents: Tensor = { dims: [3, 4, 4, 6], data: mean.map((v) => v * 0.18215) };
     const images = await tiny.vaeDecode(latents);
     expect(images.dims).toEqual([3, 3, 32, 48]);
     expect(images.data.every((value) => value >= -1 && value <= 1)).toBe(true);
 
     const dims = [1, 4, 3, 4, 6];
     const x: Tensor = { dims, data: randomValues(72 * 4, 6) };
-    const hint: Tensor = { dims, data: randomValues(72 * 4, 7) };
+    const hint: Tensor = { dims: [1, 4, 2, 4, 6], data: randomValues(48 * 4, 7) };
     const mask = BigInt64Array.from([0n, -1n, 1n]);
     const v = await tiny.denoise({ x, t: 899, context, hint, mask, tHint: 249, sCond: 8 });
     expect(v.dims).toEqual(dims);
@@ -226,7 +241,9 @@ describe('hash cache', () => {
 
 describe('session lifetime', () => {
   it('releases idle sessions and reopens them on the next call', async () => {
-    const runtime = await loadPack(builtinPackDir('analytic-test'), CPU, { idleReleaseMs: 50 });
+    // Long enough that the three sessions opened by loadPack's check are all still open when it returns, even on a
+    // loaded machine (50 ms let the first close while the last was still opening).
+    const runtime = await loadPack(builtinPackDir('analytic-test'), CPU, { idleReleaseMs: 1500 });
     try {
       expect(runtime).toBeInstanceOf(OnnxPackRuntime);
       const onnx = runtime as OnnxPackRuntime;
@@ -237,7 +254,7 @@ describe('session lifetime', () => {
 
       const images: Tensor = { dims: [1, 3, 4, 4], data: randomValues(48, 3) };
       const latents = await runtime.vaeEncode(images);
-      expect(latents.dims).toEqual([1, 12, 2, 2]);
+      expect(latents.dims).toEqual([1, 24, 2, 2]);
       expect(onnx.stats.sessionsOpened).toBe(4);
       expect(onnx.openGraphs()).toEqual(['vae_encoder']);
       await waitFor(() => onnx.openGraphs().length === 0);

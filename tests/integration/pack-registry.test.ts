@@ -120,11 +120,11 @@ describe('pack registry', () => {
     const { dir, packsDir, registry } = setup();
     await registry.importFromFolder(makeUserPack(dir, 'my-test-pack', true));
     fs.mkdirSync(path.join(packsDir, 'junk'));
-    fs.writeFileSync(path.join(packsDir, 'junk', 'manifest.json'), '{"schemaVersion": 2}');
+    fs.writeFileSync(path.join(packsDir, 'junk', 'manifest.json'), '{"schemaVersion": 1, "name": "junk"}');
     const entries = await registry.list();
     const junk = entries.find((e) => e.id === 'junk')!;
     expect(junk.status).toBe('invalid');
-    expect(junk.problem).toMatch(/schemaVersion/);
+    expect(junk.problem).toMatch(/schemaVersion 1.*Re-export the pack/);
     const test = entries.find((e) => e.id === 'my-test-pack@0.3.0')!;
     expect(test).toMatchObject({ status: 'ok', testPack: true, label: 'Tiny test pack (exercises the model contract; does not enhance)' });
     await expect(registry.resolve(null)).rejects.toThrow(/No model pack is installed/);

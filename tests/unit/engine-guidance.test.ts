@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyGuidance, populationStd } from '../../main/engine/sampler/guidance';
+import { applyGuidance, unbiasedStd } from '../../main/engine/sampler/guidance';
 import { gaussianNoise } from '../../main/engine/random/gaussian';
 
 const cond = gaussianNoise(1, [1], 5000).map((v) => 0.8 * v + 0.1);
@@ -21,18 +21,18 @@ describe('applyGuidance', () => {
 
   it('with rescale 1 brings the output std to std(cond)', () => {
     const out = applyGuidance(cond, uncond, 7.5, 1);
-    expect(populationStd(out) / populationStd(cond)).toBeCloseTo(1, 6);
+    expect(unbiasedStd(out) / unbiasedStd(cond)).toBeCloseTo(1, 6);
   });
 
   it('with rescale 0.2 blends the factor as the reference does', () => {
     const plain = applyGuidance(cond, uncond, 5, 0);
-    const factor = 0.2 * (populationStd(cond) / populationStd(plain)) + 0.8;
+    const factor = 0.2 * (unbiasedStd(cond) / unbiasedStd(plain)) + 0.8;
     const out = applyGuidance(cond, uncond, 5, 0.2);
     for (let i = 0; i < out.length; i += 11) expect(out[i]).toBeCloseTo(plain[i] * factor, 5);
   });
 
-  it('population std matches a direct computation', () => {
-    expect(populationStd(new Float32Array([1, 2, 3, 4]))).toBeCloseTo(Math.sqrt(1.25), 12);
+  it('unbiased std (torch.std) matches a direct computation', () => {
+    expect(unbiasedStd(new Float32Array([1, 2, 3, 4]))).toBeCloseTo(Math.sqrt(5 / 3), 12);
   });
 
   it('rejects mismatched inputs and a rescale outside [0, 1]', () => {

@@ -2,29 +2,32 @@ import { describe, expect, it } from 'vitest';
 import { cropToRgb24, planResolution, resizeBilinearToPadded, type ResolutionPlan } from '../../main/engine/plan/resolution';
 import type { ResolutionPolicy } from '../../main/engine/pack/manifest';
 
-// ENHANCEMENT.md 2.2: area clamped to [1.5 x 720p, 1152 x 2048]; height 16 (mod 64), width 0 (mod 64); white pad.
+// VENHANCER-REFERENCE.md 4.5-4.6: area clamped to [1.5 x 720p, 1152 x 2048]; then `pad_to_fit`: centred up to
+// 720x1280, above it height ((h + 48) // 64) 64 + 16 and width (w // 64 + 1) 64, white.
 const venhancer: ResolutionPolicy = {
   areaMin: 1_382_400,
   areaMax: 2_359_296,
-  padMultipleH: 64,
-  padOffsetH: 16,
-  padMultipleW: 64,
-  padOffsetW: 0,
-  padValue: 1,
+  pad: {
+    value: 1,
+    height: { min: 720, addend: 48, multiple: 64, offset: 16 },
+    width: { min: 1280, addend: 0, multiple: 64, offset: 64 },
+  },
 };
+// The test packs' rule: the smallest height = 8 (mod 16) and width = 0 (mod 16), at the bottom / right.
 const small: ResolutionPolicy = {
   areaMin: 1,
   areaMax: 16_777_216,
-  padMultipleH: 16,
-  padOffsetH: 8,
-  padMultipleW: 16,
-  padOffsetW: 0,
-  padValue: 1,
+  pad: {
+    value: 1,
+    height: { min: 0, addend: 7, multiple: 16, offset: 8 },
+    width: { min: 0, addend: 15, multiple: 16, offset: 0 },
+  },
 };
 
 describe('planResolution', () => {
-  it('raises small outputs to the minimum area and pads to 16 (mod 64) x 0 (mod 64)', () => {
+  it('raises small outputs to the minimum area and pads by the reference rule above 720x1280', () => {
     // 320x180 at 4x is 921,600 px < 1,382,400: sides scale by sqrt(24) = 4.899 -> 1567.7 x 881.8 -> 1566 x 880.
+    // Height 880 > 720: ((880 + 48) // 64) 64 + 16 = 912; width 1566 > 1280: (1566 // 64 + 1) 64 = 1600.
     const plan = planResolution(320, 180, 4, venhancer, 8);
     expect(plan).toEqual({
       srcWidth: 320,
@@ -40,19 +43,30 @@ describe('planResolution', () => {
     });
   });
 
-  it('caps large outputs at the maximum area', () => {
-    // 640x360 at 4x = 3,686,400 px > 2,359,296: factor sqrt(10.24) = 3.2 -> 2048 x 1152; 1152 = 0 (mod 64) -> 1168.
+  it('caps large outputs at the maximum area; a width already = 0 (mod 64) still gets 64 more, as the reference does', () => {
+    // 640x360 at 4x = 3,686,400 px > 2,359,296: factor sqrt(10.24) = 3.2 -> 2048 x 1152; 1152 -> 1168; 2048 -> 2112.
     const plan = planResolution(640, 360, 4, venhancer, 8);
-    expect([plan.width, plan.height, plan.paddedWidth, plan.paddedHeight]).toEqual([2048, 1152, 2048, 1168]);
-    expect([plan.latentWidth, plan.latentHeight]).toEqual([256, 146]);
+    expect([plan.width, plan.height, plan.paddedWidth, plan.paddedHeight]).toEqual([2048, 1152, 2112, 1168]);
+    expect([plan.latentWidth, plan.latentHeight]).toEqual([264, 146]);
   });
 
-  it('keeps the scale inside the area range', () => {
+  it('matches the reference example 1214x1942 -> 1232x1984 and centres sides below 720x1280', () => {
+    const wide = planResolution(1942, 1214, 1, { ...venhancer, areaMin: 1, areaMax: 1e9 }, 8);
+    expect([wide.paddedWidth, wide.paddedHeight, wide.latentWidth, wide.latentHeight]).toEqual([1984, 1232, 248, 154]);
+    // A portrait output: width 1050 < 1280 is centred ((1280 - 1050) // 2 = 115 on the left); height above 720.
+    const tall = planResolution(700, 1400, 1.5, venhancer, 8);
+    expect([tall.width, tall.height]).toEqual([1050, 2100]);
+    expect([tall.paddedWidth, tall.padLeft, tall.paddedHeight, tall.padTop]).toEqual([1280, 115, 2128, 0]);
+    const exact = planResolution(1280, 720, 1, { ...venhancer, areaMin: 1 }, 8);
+    expect([exact.paddedWidth, exact.paddedHeight, exact.padLeft, exact.padTop]).toEqual([1280, 720, 0, 0]);
+  });
+
+  it('keeps the scale inside the area range; latent height 2 (mod 8), width 0 (mod 8)', () => {
     const plan = planResolution(800, 600, 2, venhancer, 8);
-    expect([plan.width, plan.height, plan.paddedWidth, plan.paddedHeight]).toEqual([1600, 1200, 1600, 1232]);
+    expect([plan.width, plan.height, plan.paddedWidth, plan.paddedHeight]).toEqual([1600, 1200, 1664, 1232]);
     for (const p of [plan, planResolution(1920, 1080, 1, venhancer, 8), planResolution(97, 61, 3.7, venhancer, 8)]) {
-      expect(p.paddedHeight % 64).toBe(16);
-      expect(p.paddedWidth % 64).toBe(0);
+      expect(p.latentHeight % 8).toBe(2);
+      expect(p.latentWidth % 8).toBe(0);
       expect(p.width % 2 + (p.height % 2)).toBe(0);
       expect(p.width * p.height).toBeLessThanOrEqual(venhancer.areaMax);
     }
@@ -68,8 +82,8 @@ describe('planResolution', () => {
     expect([odd.width, odd.height, odd.paddedWidth, odd.paddedHeight]).toEqual([32, 16, 32, 24]);
   });
 
-  it("names the pack's policy when its padding does not fit the latent downscale", () => {
-    expect(() => planResolution(48, 32, 1, small, 16)).toThrow(/resolution policy.*8 mod 16.*downscale 16/);
+  it("names the pack's rule when its padding does not fit the latent downscale", () => {
+    expect(() => planResolution(48, 32, 1, small, 16)).toThrow(/resolution\.pad\.height.*40 px.*downscale 16/);
     expect(() => planResolution(0, 32, 1, small, 2)).toThrow(/source width/);
   });
 });

@@ -41,7 +41,12 @@ describe('built-in test packs', () => {
     expect('timesteps' in fast && fast.timesteps).toEqual([
       899, 799, 699, 599, 500, 454.45, 408.9, 363.35, 317.8, 272.25, 226.7, 181.15, 135.6, 90.05, 44.5,
     ]);
-    expect(manifest.resolution).toMatchObject({ padMultipleH: 16, padOffsetH: 8, padMultipleW: 16, padOffsetW: 0, padValue: 1 });
+    expect(manifest.schemaVersion).toBe(2);
+    expect(manifest.resolution.pad).toEqual({
+      value: 1,
+      height: { min: 0, addend: 7, multiple: 16, offset: 8 },
+      width: { min: 0, addend: 15, multiple: 16, offset: 0 },
+    });
   });
 
   it('labels a real pack by name and version', () => {

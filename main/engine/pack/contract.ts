@@ -1,4 +1,4 @@
-// The engine's contract with a pack's graphs (ENHANCEMENT.md section 4): which graphs and inputs the engine feeds,
+// The engine's contract with a pack's graphs, version 2 (CONTRACT-V2.md; ENHANCEMENT.md section 6): which graphs and inputs the engine feeds,
 // checked statically on the manifest and, once a session is open, against the session's own metadata.
 import type { InferenceSession } from 'onnxruntime-node';
 import type { GraphSpec, PackManifest, TensorSpec } from './manifest';
@@ -9,6 +9,11 @@ export const GRAPH_ROLES: readonly GraphRole[] = ['text_encoder', 'vae_encoder',
 
 /** The denoiser's inputs, by the names the engine feeds. */
 export const DENOISER_INPUTS = ['x', 't', 'context', 'hint', 'mask', 't_hint', 's_cond'] as const;
+/** The denoiser inputs that are integers (torch LongTensors in the reference). */
+export const DENOISER_INT64_INPUTS = ['t', 'mask', 't_hint', 's_cond'] as const;
+
+/** The manifest schema version this engine runs. */
+export const PACK_SCHEMA_VERSION = 2;
 
 export function packId(manifest: Pick<PackManifest, 'name' | 'version'>): string {
   return `${manifest.name}@${manifest.version}`;
@@ -53,8 +58,37 @@ export function checkManifestContract(manifest: PackManifest, dir: string): void
   if (names.join(',') !== expected.join(',')) {
     fail(`graphs.denoiser.inputs must be exactly ${DENOISER_INPUTS.join(', ')}; the manifest has ${names.join(', ')}.`);
   }
-  const mask = denoiser.inputs.find((i) => i.name === 'mask')!;
-  if (mask.dtype !== 'int64' && mask.dtype !== 'int32') fail(`graphs.denoiser input "mask" must be int64 or int32, not ${mask.dtype}.`);
+  // The reference feeds t, t_hint, s_cond and the key-frame mask as torch LongTensors; the float inputs may be
+  // float16 or float32 (the runtime converts).
+  for (const input of denoiser.inputs) {
+    const integer = DENOISER_INT64_INPUTS.includes(input.name as (typeof DENOISER_INT64_INPUTS)[number]);
+    if (integer && input.dtype !== 'int64') fail(`graphs.denoiser input "${input.name}" must be int64, not ${input.dtype}.`);
+    if (!integer && input.dtype !== 'float32' && input.dtype !== 'float16') {
+      fail(`graphs.denoiser input "${input.name}" must be float32 or float16, not ${input.dtype}.`);
+    }
+  }
+  const rank = (name: string) => denoiser.inputs.find((i) => i.name === name)!.shape.length;
+  for (const [name, expected] of [['x', 5], ['hint', 5], ['mask', 2], ['t', 1], ['t_hint', 1], ['s_cond', 1], ['context', 3]] as const) {
+    if (rank(name) !== expected) fail(`graphs.denoiser input "${name}" must have ${expected} dimensions, the manifest gives ${rank(name)}.`);
+  }
+  const channels = manifest.latent.channels;
+  const fixedChannels = (spec: TensorSpec | undefined): number | null => (spec && typeof spec.shape[1] === 'number' ? spec.shape[1] : null);
+  for (const name of ['x', 'hint'] as const) {
+    const c = fixedChannels(denoiser.inputs.find((i) => i.name === name));
+    if (c !== null && c !== channels) fail(`graphs.denoiser input "${name}" has ${c} channels but latent.channels is ${channels}.`);
+  }
+  const moments = fixedChannels(manifest.graphs.vae_encoder.outputs[0]);
+  if (moments !== null && moments !== 2 * channels) {
+    fail(`graphs.vae_encoder must output the posterior moments (mean and log-variance, ${2 * channels} channels), not ${moments} channels.`);
+  }
+  const decoderIn = fixedChannels(manifest.graphs.vae_decoder.inputs[0]);
+  if (decoderIn !== null && decoderIn !== channels) fail(`graphs.vae_decoder takes ${decoderIn} channels but latent.channels is ${channels}.`);
+  for (const axis of ['height', 'width'] as const) {
+    const rule = manifest.resolution.pad[axis];
+    if (rule.min % manifest.latent.downscale !== 0) {
+      fail(`resolution.pad.${axis}.min ${rule.min} is not a multiple of the latent downscale ${manifest.latent.downscale}.`);
+    }
+  }
   if (denoiser.outputs.length !== 1) fail('graphs.denoiser must have exactly one output (the prediction).');
   for (const role of ['vae_encoder', 'vae_decoder', 'text_encoder'] as const) {
     const graph = graphs[role];

@@ -65,17 +65,34 @@ export const SamplerSchema = z.object({
 });
 export type SamplerSpec = z.infer<typeof SamplerSchema>;
 
+/**
+ * One axis of the padding rule (reference: VEnhancer `pad_to_fit`, VENHANCER-REFERENCE.md 4.6), as data so that test
+ * packs can use small sizes. For a resized side of `size` pixels:
+ *   size < min:  padded to `min`, centred (floor((min - size) / 2) before, the rest after);
+ *   size == min: unchanged;
+ *   size > min:  padded to floor((size + addend) / multiple) * multiple + offset, all of it after (bottom / right).
+ * The reference: height {min 720, addend 48, multiple 64, offset 16}, width {min 1280, addend 0, multiple 64,
+ * offset 64}. "Smallest size >= s with size = b (mod m)" is {min 0, addend m - 1 - b, multiple m, offset b}.
+ */
+export const PadAxisRuleSchema = z.object({
+  min: z.number().int().nonnegative(),
+  addend: z.number().int().nonnegative(),
+  multiple: z.number().int().positive(),
+  offset: z.number().int().nonnegative(),
+});
+export type PadAxisRule = z.infer<typeof PadAxisRuleSchema>;
+
 export const ResolutionPolicySchema = z.object({
   /** Output area (px) is clamped to [areaMin, areaMax]; sides scale by sqrt(area / (h w)), floored to even. */
   areaMin: z.number().int().positive(),
   areaMax: z.number().int().positive(),
-  /** Frames are padded so that height = padOffsetH (mod padMultipleH) and width = padOffsetW (mod padMultipleW). */
-  padMultipleH: z.number().int().positive(),
-  padOffsetH: z.number().int().nonnegative(),
-  padMultipleW: z.number().int().positive(),
-  padOffsetW: z.number().int().nonnegative(),
-  /** Pad value in the model's [-1, 1] image range (1 = white). */
-  padValue: z.number().min(-1).max(1),
+  /** Padding applied to the resized frames before encoding, cropped after decoding. */
+  pad: z.object({
+    /** Pad value in the model's [-1, 1] image range (the reference pads with 1 = white). */
+    value: z.number().min(-1).max(1),
+    height: PadAxisRuleSchema,
+    width: PadAxisRuleSchema,
+  }),
 });
 export type ResolutionPolicy = z.infer<typeof ResolutionPolicySchema>;
 
@@ -114,7 +131,9 @@ export const TextSchema = z.object({
 });
 
 export const PackManifestSchema = z.object({
-  schemaVersion: z.literal(1),
+  /** 2: the reference-exact denoiser inputs (key-frame hint + gather mask, int64 t / t_hint / s_cond) and VAE
+   *  moments (CONTRACT-V2.md). Version 1 packs must be re-exported. */
+  schemaVersion: z.literal(2),
   name: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'name: lowercase letters, digits, ".", "_" and "-"'),
   version: z.string().min(1),
   license: z.string().min(1),
@@ -129,6 +148,9 @@ export const PackManifestSchema = z.object({
     vae_decoder: GraphSpecSchema,
     denoiser: GraphSpecSchema,
   }),
+  /** vae_encoder outputs the posterior moments [N, 2 channels, H / downscale, W / downscale] (mean, then the
+   *  clamped log-variance); the host samples z = (mean + exp(logvar / 2) eps) scalingFactor with seeded eps, and
+   *  feeds vae_decoder z / scalingFactor (CONTRACT-V2.md). */
   latent: z.object({
     channels: z.number().int().positive(),
     downscale: z.number().int().positive(),

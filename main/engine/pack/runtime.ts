@@ -117,10 +117,7 @@ export class OnnxPackRuntime implements PackRuntime {
 
   async vaeEncode(images: Tensor): Promise<Tensor> {
     const spec = this.manifest.graphs.vae_encoder;
-    const latents = await this.run('vae_encoder', { [spec.inputs[0].name]: images });
-    const scale = this.manifest.latent.scalingFactor;
-    if (scale !== 1) for (let i = 0; i < latents.data.length; i++) latents.data[i] *= scale;
-    return latents;
+    return this.run('vae_encoder', { [spec.inputs[0].name]: images });
   }
 
   async vaeDecode(latents: Tensor): Promise<Tensor> {
@@ -134,22 +131,35 @@ export class OnnxPackRuntime implements PackRuntime {
     return this.run('vae_decoder', { [spec.inputs[0].name]: { dims: latents.dims, data } });
   }
 
-  async denoise(inputs: DenoiserInputs): Promise<Tensor> {
+  async denoise(inputs: DenoiserInputs, into?: Float32Array): Promise<Tensor> {
     const { x, hint, mask } = inputs;
     if (x.dims.length !== 5) throw new Error(`denoise: x must be [1, C, F, h, w], got [${x.dims.join(', ')}]`);
-    if (hint.dims.join() !== x.dims.join()) {
-      throw new Error(`denoise: hint [${hint.dims.join(', ')}] must have the shape of x [${x.dims.join(', ')}]`);
+    const [, c, , h, w] = x.dims;
+    if (hint.dims.length !== 5 || hint.dims[1] !== c || hint.dims[3] !== h || hint.dims[4] !== w) {
+      throw new Error(`denoise: hint [${hint.dims.join(', ')}] must be [1, ${c}, K, ${h}, ${w}] for x [${x.dims.join(', ')}]`);
     }
     if (mask.length !== x.dims[2]) throw new Error(`denoise: mask has ${mask.length} entries for ${x.dims[2]} frames`);
-    return this.run('denoiser', {
-      x,
-      t: this.scalar('t', inputs.t),
-      context: inputs.context,
-      hint,
-      mask: { dims: [mask.length], data: mask },
-      t_hint: this.scalar('t_hint', inputs.tHint),
-      s_cond: this.scalar('s_cond', inputs.sCond),
-    });
+    const keys = BigInt(hint.dims[2]);
+    for (const value of mask) {
+      if (value < -1n || value >= keys) throw new Error(`denoise: mask value ${value} is not a key index of the ${keys}-frame hint (or -1)`);
+    }
+    for (const [name, value] of [['t', inputs.t], ['t_hint', inputs.tHint]] as const) {
+      if (!Number.isInteger(value)) throw new Error(`denoise: ${name} must be an integer timestep, got ${value}`);
+    }
+    return this.run(
+      'denoiser',
+      {
+        x,
+        t: int64Scalar(inputs.t),
+        context: inputs.context,
+        hint,
+        mask: { dims: [1, mask.length], data: mask },
+        t_hint: int64Scalar(inputs.tHint),
+        // torch.LongTensor([s_cond]) truncates a float.
+        s_cond: int64Scalar(Math.trunc(inputs.sCond)),
+      },
+      into ? { dims: x.dims, data: into } : undefined,
+    );
   }
 
   async release(): Promise<void> {
@@ -186,14 +196,9 @@ export class OnnxPackRuntime implements PackRuntime {
     return { dims, data: new Float32Array(dims.reduce((a, b) => a * b, 1)) };
   }
 
-  private scalar(name: string, value: number): FeedValue {
-    const spec = this.manifest.graphs.denoiser.inputs.find((i) => i.name === name)!;
-    const dims = spec.shape.map((d) => (typeof d === 'number' ? d : 1));
-    return { dims, data: new Float32Array(dims.reduce((a, b) => a * b, 1)).fill(value) };
-  }
-
-  /** Runs one graph: feeds converted to the manifest's dtypes, its single output returned as float32. */
-  private async run(role: GraphRole, feeds: Record<string, FeedValue>): Promise<Tensor> {
+  /** Runs one graph: feeds converted to the manifest's dtypes, its single output returned as float32. With `into`
+   *  and a float32 output, onnxruntime writes the output into the caller's buffer (pre-allocated fetches). */
+  private async run(role: GraphRole, feeds: Record<string, FeedValue>, into?: Tensor): Promise<Tensor> {
     const spec = this.graph(role)!;
     const inputs: Record<string, ort.Tensor> = {};
     for (const input of spec.inputs) {
@@ -202,10 +207,18 @@ export class OnnxPackRuntime implements PackRuntime {
       inputs[input.name] = toOrtTensor(input, value);
     }
     const output = spec.outputs[0];
-    const results = await this.withSession(role, (session) => session.run(inputs));
+    const fetch = into && output.dtype === 'float32' ? new ort.Tensor('float32', into.data, into.dims) : null;
+    const results = await this.withSession(role, (session) => (fetch ? session.run(inputs, { [output.name]: fetch }) : session.run(inputs)));
     const result = results[output.name];
     if (!result) throw new Error(`${role}: the graph returned no "${output.name}"`);
     try {
+      if (fetch && into) {
+        if (result.dims.join() !== into.dims.join()) {
+          throw new Error(`${role}: output "${output.name}" is [${result.dims.join(', ')}], expected [${into.dims.join(', ')}]`);
+        }
+        if (result.data !== into.data) into.data.set(result.data as Float32Array);
+        return { dims: Array.from(into.dims), data: into.data };
+      }
       return { dims: Array.from(result.dims), data: toFloat32(result, `${role} output "${output.name}"`) };
     } finally {
       for (const tensor of Object.values(results)) tensor.dispose();
@@ -311,6 +324,10 @@ export class OnnxPackRuntime implements PackRuntime {
       throw new PackError('CONTRACT_MISMATCH', `Pack ${id}: onnxruntime cannot open ${spec.file}: ${message}. Re-export the graph.`);
     }
   }
+}
+
+function int64Scalar(value: number): FeedValue {
+  return { dims: [1], data: BigInt64Array.of(BigInt(value)) };
 }
 
 function toOrtTensor(spec: TensorSpec, value: FeedValue): ort.Tensor {

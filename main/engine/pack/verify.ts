@@ -5,7 +5,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { z } from 'zod';
 import { PackManifestSchema, type PackManifest } from './manifest';
-import { checkManifestContract, packId } from './contract';
+import { checkManifestContract, PACK_SCHEMA_VERSION, packId } from './contract';
 import { PackError } from './errors';
 import { HashCache } from './hash-cache';
 
@@ -28,6 +28,17 @@ export async function readManifest(dir: string): Promise<{ manifest: PackManifes
     raw = JSON.parse(text);
   } catch (error) {
     throw new PackError('MANIFEST_INVALID', `${file} is not valid JSON (${(error as Error).message}). Fix the manifest or re-export the pack.`);
+  }
+  const version = (raw as { schemaVersion?: unknown } | null)?.schemaVersion;
+  if (typeof version === 'number' && version !== PACK_SCHEMA_VERSION) {
+    throw new PackError(
+      'MANIFEST_INVALID',
+      version < PACK_SCHEMA_VERSION
+        ? `${file} has schemaVersion ${version}: this Upframe runs pack schema version ${PACK_SCHEMA_VERSION} (the model's inputs ` +
+            'changed to match the reference: key-frame hint with a gather mask, integer timesteps, VAE moments). ' +
+            'Re-export the pack with this version of Upframe (upframe packs export) and import it again.'
+        : `${file} has schemaVersion ${version}, newer than this Upframe understands (${PACK_SCHEMA_VERSION}). Update Upframe, or re-export the pack with this version.`,
+    );
   }
   const parsed = PackManifestSchema.safeParse(raw);
   if (!parsed.success) {

@@ -8,25 +8,28 @@ import { crossFadeWeight, type TemporalChunk } from '../plan/temporal-chunks';
 import { fillGaussianNoise } from '../random/gaussian';
 import { applyGuidance } from '../sampler/guidance';
 import type { Sampler } from '../sampler/sampler';
+import type { NoiseSchedule } from '../schedule/noise-schedule';
 import type { JobHooks, PackRuntime, Tensor } from '../types';
 import type { LatentStore } from './latent-store';
 import type { JobProgress, StageClock } from './progress';
 import { assertFinite } from './tensor-layout';
 
 /** Noise stream ids: every random draw is keyed by (seed, stream, ...indices), never by call order. */
-export const NOISE_STREAM = { start: 1, hint: 2, step: 3 } as const;
+export const NOISE_STREAM = { start: 1, hint: 2, step: 3, posterior: 4 } as const;
 
 export type DenoiseInputs = {
   runtime: PackRuntime;
   sampler: Sampler;
+  schedule: NoiseSchedule;
   /** Output frame count F and the [F] key-frame mask (key index, -1 at inserted frames). */
   frames: number;
   mask: BigInt64Array;
   chunks: TemporalChunk[];
   /** VE latents, initialised to the start latent; updated in place to the result. */
   x: LatentStore;
-  /** VP hints (zeros at inserted frames). */
-  hint: LatentStore;
+  /** [1, C, K, h, w]: the K key-frame latents noised once for the whole clip; every chunk gets all of them and the
+   *  model gathers them by the (global) mask, as the reference does. */
+  hint: Tensor;
   /** Solver memory, when the sampler needs it (zeros at the start). */
   state: LatentStore | null;
   context: Tensor;
@@ -48,7 +51,7 @@ export function plannedDenoiserCalls(sampler: Sampler, chunks: TemporalChunk[], 
 }
 
 export async function runDenoiseLoop(inputs: DenoiseInputs): Promise<void> {
-  const { runtime, sampler, chunks, x, hint, state, hooks, clock } = inputs;
+  const { runtime, sampler, schedule, chunks, x, hint, state, hooks, clock } = inputs;
   const manifest = runtime.manifest;
   const { channels, height, width } = x.shape;
   const plane = height * width;
@@ -61,10 +64,13 @@ export async function runDenoiseLoop(inputs: DenoiseInputs): Promise<void> {
 
   for (let i = 0; i < sampler.evaluations; i++) {
     const sigmaVe = sampler.sigmaVe(i);
-    // The model sees VP latents: x_vp = alpha x_ve with alpha = 1 / sqrt(sigma_ve^2 + 1), sigma = sigma_ve alpha.
-    const alpha = 1 / Math.sqrt(sigmaVe * sigmaVe + 1);
-    const sigma = sigmaVe * alpha;
-    const t = sampler.timestep(i);
+    // The model sees x_ve c_in with c_in = 1 / sqrt(sigma_ve^2 + 1) (the reference's get_scalings) and the rounded
+    // timestep; x0 comes from its output with the schedule's alpha and sigma AT THAT INTEGER t, as the reference's
+    // `denoise` indexes its tables with it (not the solver's fractional sigma).
+    const cIn = 1 / Math.sqrt(sigmaVe * sigmaVe + 1);
+    const t = sampler.modelTimestep(i);
+    const alpha = schedule.alpha(t);
+    const sigma = schedule.sigma(t);
     const noisy = sampler.needsNoise(i);
     /** x0 of the frames shared with the next chunk, channel-major [C, overlap, h, w]. */
     let pending: { frames: number; x0: Float32Array } | null = null;
@@ -72,22 +78,20 @@ export async function runDenoiseLoop(inputs: DenoiseInputs): Promise<void> {
     for (let c = 0; c < chunks.length; c++) {
       const chunk = chunks[c];
       const count = chunk.end - chunk.start;
-      const { xVe, xVp, hintCm, stateCm } = buffers.forFrames(count);
-      await clock.time('denoise', () =>
-        Promise.all([x.readChannelMajor(chunk.start, chunk.end, xVe, count), hint.readChannelMajor(chunk.start, chunk.end, hintCm, count)]),
-      );
+      const { xVe, xVp, stateCm } = buffers.forFrames(count);
+      await clock.time('denoise', () => x.readChannelMajor(chunk.start, chunk.end, xVe, count));
       let started = performance.now();
-      for (let e = 0; e < xVp.length; e++) xVp[e] = alpha * xVe[e];
+      for (let e = 0; e < xVp.length; e++) xVp[e] = cIn * xVe[e];
       clock.add('denoise', (performance.now() - started) / 1000);
 
       const dims = [1, channels, count, height, width];
       const modelX: Tensor = { dims, data: xVp };
-      const modelHint: Tensor = { dims, data: hintCm };
-      const mask = chunkMask(inputs.mask, chunk);
-      const evaluate = async (context: Tensor, pass: string): Promise<Float32Array> => {
+      // Only the mask is sliced per chunk; its values stay global key indices into the whole-clip hint.
+      const mask = inputs.mask.slice(chunk.start, chunk.end);
+      const evaluate = async (context: Tensor, pass: string, into: Float32Array): Promise<Float32Array> => {
         await hooks.checkpoint();
         const started = performance.now();
-        const out = await runtime.denoise({ x: modelX, t, context, hint: modelHint, mask, tHint: inputs.tHint, sCond: inputs.sCond });
+        const out = await runtime.denoise({ x: modelX, t, context, hint, mask, tHint: inputs.tHint, sCond: inputs.sCond }, into);
         const seconds = (performance.now() - started) / 1000;
         clock.add('denoise', seconds);
         if (out.data.length !== modelX.data.length) {
@@ -97,13 +101,14 @@ export async function runDenoiseLoop(inputs: DenoiseInputs): Promise<void> {
         return out.data;
       };
 
-      const cond = await evaluate(inputs.context, inputs.negative ? ' (prompt)' : '');
+      // The model writes into the chunk's own output buffers (no allocation per call); guidance combines them into
+      // the first, and x0 replaces the prediction in place: nothing outlives this chunk but the pending x0 copy.
+      const cond = await evaluate(inputs.context, inputs.negative ? ' (prompt)' : '', buffers.forFrames(count).cond);
       const prediction = inputs.negative
-        ? applyGuidance(cond, await evaluate(inputs.negative, ' (negative)'), inputs.cfgScale, inputs.cfgRescale)
+        ? applyGuidance(cond, await evaluate(inputs.negative, ' (negative)', buffers.forFrames(count).uncond), inputs.cfgScale, inputs.cfgRescale, cond)
         : cond;
 
       started = performance.now();
-      // The prediction is a fresh array that only this loop holds: x0 replaces it in place.
       const x0 = prediction;
       predictionToX0InPlace(x0, xVp, alpha, sigma, manifest.schedule.prediction, 'The denoiser');
       if (pending) crossFadeChannelMajor(pending.x0, pending.frames, x0, count, channels, plane);
@@ -141,10 +146,12 @@ export async function runDenoiseLoop(inputs: DenoiseInputs): Promise<void> {
   }
 }
 
+type ChunkArrays = { xVe: Float32Array; xVp: Float32Array; cond: Float32Array; uncond: Float32Array; stateCm: Float32Array | null };
+
 /** Reusable channel-major chunk arrays, reallocated only when the chunk length changes. */
 class ChunkBuffers {
   private frames = -1;
-  private arrays: { xVe: Float32Array; xVp: Float32Array; hintCm: Float32Array; stateCm: Float32Array | null } | null = null;
+  private arrays: ChunkArrays | null = null;
 
   constructor(
     private readonly frameSize: number,
@@ -160,14 +167,15 @@ class ChunkBuffers {
     return reuse;
   }
 
-  forFrames(frames: number): { xVe: Float32Array; xVp: Float32Array; hintCm: Float32Array; stateCm: Float32Array | null } {
+  forFrames(frames: number): ChunkArrays {
     if (frames !== this.frames || !this.arrays) {
       this.arrays = null; // drop the old set before allocating the new one
       const size = frames * this.frameSize;
       this.arrays = {
         xVe: new Float32Array(size),
         xVp: new Float32Array(size),
-        hintCm: new Float32Array(size),
+        cond: new Float32Array(size),
+        uncond: new Float32Array(size),
         stateCm: this.withState ? new Float32Array(size) : null,
       };
       this.frames = frames;
@@ -226,21 +234,6 @@ function predictionToX0InPlace(
   // A float64 sum of float32 values of this count cannot overflow: a non-finite sum means a non-finite element
   // (assertFinite then finds and names it).
   if (!Number.isFinite(sum)) assertFinite(prediction, what);
-}
-
-/** The mask as the model sees a chunk: key indices counted from the chunk's first key frame, -1 elsewhere,
- *  as for a clip that starts at the chunk (the model was trained on single windows). */
-export function chunkMask(mask: BigInt64Array, chunk: TemporalChunk): BigInt64Array {
-  const out = mask.slice(chunk.start, chunk.end);
-  let first = -1n;
-  for (const value of out) {
-    if (value >= 0n) {
-      first = value;
-      break;
-    }
-  }
-  for (let j = 0; j < out.length; j++) if (out[j] >= 0n) out[j] -= first;
-  return out;
 }
 
 function checkChunks(chunks: TemporalChunk[], frames: number): void {

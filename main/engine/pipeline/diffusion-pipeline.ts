@@ -12,11 +12,11 @@ import { planFrames } from '../plan/frames';
 import { describeFittingSettings, isOutOfMemoryError, shrinkPlan, type WorkPlan } from '../plan/oom';
 import { cropToRgb24, planResolution, resizeBilinearToPadded, type ResolutionPlan } from '../plan/resolution';
 import { planTemporalChunks } from '../plan/temporal-chunks';
-import { fillGaussianNoise, gaussianNoise } from '../random/gaussian';
+import { fillGaussianNoise } from '../random/gaussian';
 import { createSampler, type Sampler } from '../sampler/sampler';
 import { samplerTimesteps } from '../sampler/timesteps';
 import { createNoiseSchedule, type NoiseSchedule } from '../schedule/noise-schedule';
-import type { EngineResult, EnhanceJobSpec, ExecutionOptions, JobHooks, PackRuntime } from '../types';
+import type { EngineResult, EnhanceJobSpec, ExecutionOptions, JobHooks, PackRuntime, Tensor } from '../types';
 import { NOISE_STREAM, plannedDenoiserCalls, runDenoiseLoop } from './denoise';
 import { LatentStore, type LatentShape } from './latent-store';
 import { JobProgress, StageClock } from './progress';
@@ -73,11 +73,13 @@ export async function runDiffusionJob(spec: EnhanceJobSpec, hooks: JobHooks, dep
       notes.push(`Output size ${plan.width}x${plan.height}: the pack's area limits adjust the ${settings.scale}x scale.`);
     }
     const shape: LatentShape = { channels: manifest.latent.channels, height: plan.latentHeight, width: plan.latentWidth };
-    const keys = await newStore('keys', reader.expectedFrames, shape);
-    const keyCount = await encodeKeyFrames({ reader, runtime, plan, store: keys, hooks, clock, progress, padValue: manifest.resolution.padValue });
+    // The key frames' posterior moments (mean and log-variance): every output frame samples its own latent from its
+    // key frame's moments, as the reference encodes the k + 1 pixel copies of a key frame one by one.
+    const moments = await newStore('moments', reader.expectedFrames, { ...shape, channels: 2 * shape.channels });
+    const keyCount = await encodeKeyFrames({ reader, runtime, plan, store: moments, hooks, clock, progress, padValue: manifest.resolution.pad.value });
     log(`Encoded ${keyCount} key frames at ${plan.paddedWidth}x${plan.paddedHeight} (latents ${shape.width}x${shape.height})`);
 
-    // 5-6. Hints and the start latent.
+    // 5-6. The hint and the start latent.
     const frames = planFrames(keyCount, k);
     const schedule = createNoiseSchedule(manifest.schedule);
     const sampler = createSampler(manifest.sampler.solver, schedule, samplerTimesteps(manifest.sampler, settings.steps), {
@@ -85,9 +87,12 @@ export async function runDiffusionJob(spec: EnhanceJobSpec, hooks: JobHooks, dep
     });
     const noiseLevel = manifest.supports.noise ? settings.noise : 0;
     if (!manifest.supports.noise && settings.noise !== 0) notes.push('This pack has no noise-augmentation control: noise level 0 used.');
+    // Noise level n noises the hint at t_hint = n - 1, as the reference does. At n = 0 the reference's t_hint is -1,
+    // which indexes the LAST schedule entry (sigma 1: a hint of pure noise); Upframe keeps its earlier choice that
+    // 0 means a clean hint (t_hint 0, no noise), which is what a user setting "no noise" expects.
     const tHint = noiseLevel === 0 ? 0 : noiseLevel - 1;
-    const hints = await newStore('hints', frames.total, shape);
-    await clock.time('vae_encode', () => writeHints({ keys, hints, frames, schedule, noiseLevel, tHint, seed: settings.seed, hooks }));
+    const posterior: PosteriorSampling = { moments, scalingFactor: manifest.latent.scalingFactor, seed: settings.seed };
+    const hint = await clock.time('vae_encode', () => noisedHint({ posterior, frames, schedule, noiseLevel, tHint, hooks }));
     const x = await newStore('x', frames.total, shape);
     const state = sampler.needsState ? await newStore('state', frames.total, shape) : null;
 
@@ -118,16 +123,19 @@ export async function runDiffusionJob(spec: EnhanceJobSpec, hooks: JobHooks, dep
     for (;;) {
       const chunks = work.chunkLength === null ? ruleChunks : planTemporalChunks(frames.total, k, manifest.temporalChunk, { length: work.chunkLength });
       progress.planCalls(plannedDenoiserCalls(sampler, chunks, guided));
-      await clock.time('denoise', () => writeStartLatents({ keys, x, frames, sampler, seed: settings.seed }));
+      await clock.time('denoise', () =>
+        writeStartLatents({ posterior, x, frames, sampler, schedule, startTimestep: manifest.sampler.startTimestep, seed: settings.seed }),
+      );
       try {
         await runDenoiseLoop({
           runtime,
           sampler,
+          schedule,
           frames: frames.total,
           mask: frames.mask,
           chunks,
           x,
-          hint: hints,
+          hint,
           state,
           context,
           negative,
@@ -228,7 +236,7 @@ async function encodeKeyFrames(opts: {
   progress: JobProgress;
 }): Promise<number> {
   const { reader, runtime, plan, store, hooks, clock, progress } = opts;
-  const { channels, height, width } = store.shape;
+  const { channels, height, width } = store.shape; // channels: the moments' 2C
   const imageSize = 3 * plan.paddedHeight * plan.paddedWidth;
   let batchSize = ENCODE_BATCH;
   let batch: Float32Array[] = [];
@@ -240,7 +248,9 @@ async function encodeKeyFrames(opts: {
     const out = await runtime.vaeEncode({ dims: [images.length, 3, plan.paddedHeight, plan.paddedWidth], data });
     const expected = [images.length, channels, height, width];
     if (out.dims.join('x') !== expected.join('x')) {
-      throw new Error(`The VAE encoder returned ${out.dims.join('x')} (expected ${expected.join('x')}): the pack does not match its manifest.`);
+      throw new Error(
+        `The VAE encoder returned ${out.dims.join('x')} (expected its posterior moments, ${expected.join('x')}): the pack does not match its manifest.`,
+      );
     }
     return out.data;
   };
@@ -285,60 +295,94 @@ async function encodeKeyFrames(opts: {
   return encoded;
 }
 
-/** hint = alpha(t_hint) z + sigma(t_hint) eps at key frames (z itself at noise 0); inserted slots stay zero. */
-async function writeHints(opts: {
-  keys: LatentStore;
-  hints: LatentStore;
+/** Where latents are sampled from: the key frames' posterior moments [2C, h, w] per key frame. */
+type PosteriorSampling = { moments: LatentStore; scalingFactor: number; seed: number };
+
+/**
+ * The latent of output frame f, sampled from its key frame's posterior as the reference's
+ * `latent_dist.sample() * scaling_factor`: z = (mean + exp(logvar / 2) eps) s, with eps keyed by (seed, f), so a key
+ * frame's hint and its start latent are the same sample, and each inserted slot (a pixel copy of the previous key
+ * frame in the reference) gets its own. The log-variance arrives clamped from the graph (CONTRACT-V2.md).
+ */
+function sampleLatent(posterior: PosteriorSampling, moments: Float32Array, f: number, out: Float32Array): void {
+  const size = out.length;
+  if (moments.length !== 2 * size) throw new Error(`Posterior moments have ${moments.length} values for a latent of ${size}`);
+  fillGaussianNoise(posterior.seed, [NOISE_STREAM.posterior, f], out);
+  const s = posterior.scalingFactor;
+  for (let e = 0; e < size; e++) out[e] = (moments[e] + Math.exp(0.5 * moments[size + e]) * out[e]) * s;
+}
+
+/**
+ * The hint [1, C, K, h, w]: the K key-frame latents noised ONCE for the whole clip, hint = alpha(t_hint) z +
+ * sigma(t_hint) eps (the reference's `diffuse`), z itself at noise level 0. Every chunk and both guidance passes
+ * get all of it; the model gathers it by the global key indices in the mask.
+ */
+async function noisedHint(opts: {
+  posterior: PosteriorSampling;
   frames: ReturnType<typeof planFrames>;
   schedule: NoiseSchedule;
   noiseLevel: number;
   tHint: number;
-  seed: number;
   hooks: JobHooks;
-}): Promise<void> {
-  const { keys, hints, frames, schedule } = opts;
+}): Promise<Tensor> {
+  const { posterior, frames, schedule } = opts;
+  const { channels, height, width } = posterior.moments.shape;
+  const latentChannels = channels / 2;
+  const plane = height * width;
+  const keyCount = posterior.moments.frames;
   const alpha = opts.noiseLevel === 0 ? 1 : schedule.alpha(opts.tHint);
   const sigma = opts.noiseLevel === 0 ? 0 : schedule.sigma(opts.tHint);
-  for (let f = 0; f < frames.total; f++) {
-    const key = frames.keyIndex(f);
-    if (key < 0) continue;
+  const data = new Float32Array(latentChannels * keyCount * plane);
+  const z = new Float32Array(latentChannels * plane);
+  const eps = new Float32Array(z.length);
+  for (let key = 0; key < keyCount; key++) {
     await opts.hooks.checkpoint();
-    const z = await keys.readFrame(key);
-    if (sigma !== 0) {
-      const eps = gaussianNoise(opts.seed, [NOISE_STREAM.hint, key], z.length);
-      for (let e = 0; e < z.length; e++) z[e] = alpha * z[e] + sigma * eps[e];
+    sampleLatent(posterior, await posterior.moments.readFrame(key), frames.keyFrame(key), z);
+    if (sigma !== 0) fillGaussianNoise(posterior.seed, [NOISE_STREAM.hint, key], eps);
+    for (let c = 0; c < latentChannels; c++) {
+      const to = (c * keyCount + key) * plane;
+      const from = c * plane;
+      if (sigma === 0) data.set(z.subarray(from, from + plane), to);
+      else for (let e = 0; e < plane; e++) data[to + e] = alpha * z[from + e] + sigma * eps[from + e];
     }
-    await hints.write(f, z);
   }
+  return { dims: [1, latentChannels, keyCount, height, width], data };
 }
 
-/** Every frame (inserted slots copy the previous key frame) noised to the sampler's first level, in VE space:
- *  x_ve = z + sigma_ve eps (the VE form of x_vp = alpha z + sigma eps). Solver memory starts at zero: the denoise
- *  loop never reads it at the first step, so its store needs no initialising. */
+/** The solver's start, the reference's SDEdit start: every frame's latent (inserted slots sampled from the previous
+ *  key frame's posterior) diffused to the start timestep, noised = alpha z + sigma eps, then times the first VE sigma
+ *  (`x = noise * sigmas[0]` in its dpmpp_2m_sde, with noise = the diffused latent). Solver memory starts at zero:
+ *  the denoise loop never reads it at the first step, so its store needs no initialising. */
 async function writeStartLatents(opts: {
-  keys: LatentStore;
+  posterior: PosteriorSampling;
   x: LatentStore;
   frames: ReturnType<typeof planFrames>;
   sampler: Sampler;
+  schedule: NoiseSchedule;
+  startTimestep: number;
   seed: number;
 }): Promise<void> {
-  const { keys, x, frames, sampler } = opts;
+  const { posterior, x, frames, sampler, schedule } = opts;
   const sigmaVe = sampler.sigmaVe(0);
+  const alpha = schedule.alpha(opts.startTimestep) * sigmaVe;
+  const sigma = schedule.sigma(opts.startTimestep) * sigmaVe;
   const size = x.frameFloats;
   let cachedKey = -1;
-  let z: Float32Array = new Float32Array(0);
+  let moments: Float32Array = new Float32Array(0);
+  const z = new Float32Array(size);
   // Two output buffers: one fills while the other is written to disk.
   const outs = [new Float32Array(size), new Float32Array(size)];
   let writing: Promise<void> = Promise.resolve();
   for (let f = 0; f < frames.total; f++) {
     const key = frames.sourceKeyForFill(f);
     if (key !== cachedKey) {
-      z = await keys.readFrame(key);
+      moments = await posterior.moments.readFrame(key);
       cachedKey = key;
     }
+    sampleLatent(posterior, moments, f, z);
     const out = outs[f & 1];
     fillGaussianNoise(opts.seed, [NOISE_STREAM.start, f], out);
-    for (let e = 0; e < size; e++) out[e] = z[e] + sigmaVe * out[e];
+    for (let e = 0; e < size; e++) out[e] = alpha * z[e] + sigma * out[e];
     await writing;
     writing = x.write(f, out);
   }

@@ -10,6 +10,8 @@ export type FramePlan = {
   isKey(f: number): boolean;
   /** Key index (0..N-1) of output frame f, -1 for inserted frames. */
   keyIndex(f: number): number;
+  /** Output frame index of key frame `key` (0..N-1). */
+  keyFrame(key: number): number;
   /** Output frame index of the key frame at or before f (f itself for a key frame). */
   prevKey(f: number): number;
   /** Key index (0..N-1) of the key frame whose copy fills slot f when building the starting latent: the key
@@ -38,6 +40,10 @@ export function planFrames(keyCount: number, k: number): FramePlan {
     keyIndex(f) {
       check(f);
       return f % period === 0 ? f / period : -1;
+    },
+    keyFrame(key) {
+      if (!Number.isInteger(key) || key < 0 || key >= keyCount) throw new RangeError(`Key frame ${key} is outside [0, ${keyCount})`);
+      return key * period;
     },
     prevKey(f) {
       check(f);

@@ -2,11 +2,10 @@
 // enhance_a_video.py target resolution, video_to_video_model.py `F.interpolate(..., mode='bilinear')` and
 // `pad_to_fit` + `F.pad(..., value=1)`).
 //
-// Padding placement: the reference pads frames at least as large as its 720x1280 working size at the bottom and
-// right only (h1 = w1 = 0) and crops [h1:h1+h, w1:w1+w] after decoding. Its other branch centres smaller frames
-// on a fixed 720x1280 canvas, a property of that checkpoint's training size that the pack policy does not
-// carry; here every frame is padded minimally at the bottom and right, to the next size satisfying the policy.
-import type { ResolutionPolicy } from '../pack/manifest';
+// Padding (manifest resolution.pad, schema version 2) follows the reference's `pad_to_fit` per axis: a side below the
+// checkpoint's working size is centred on it, a side at it is left alone, a larger one is padded at the bottom /
+// right by the rule's floor formula. The padding is cropped after decoding.
+import type { PadAxisRule, ResolutionPolicy } from '../pack/manifest';
 
 export type ResolutionPlan = {
   srcWidth: number;
@@ -23,7 +22,7 @@ export type ResolutionPlan = {
 
 /**
  * Output area A = srcW srcH scale^2 clamped to [areaMin, areaMax]; each side scales by sqrt(A / (srcW srcH)) and is
- * floored to even; then padded to height = padOffsetH (mod padMultipleH), width = padOffsetW (mod padMultipleW).
+ * floored to even; then padded per axis by the pack's rule (padAxis).
  */
 export function planResolution(
   srcWidth: number,
@@ -49,33 +48,35 @@ export function planResolution(
   const evenFloor = (v: number) => Math.max(2, 2 * Math.floor(v / 2 + 1e-9));
   const width = evenFloor(srcWidth * factor);
   const height = evenFloor(srcHeight * factor);
-  const paddedWidth = padTo(width, policy.padMultipleW, policy.padOffsetW);
-  const paddedHeight = padTo(height, policy.padMultipleH, policy.padOffsetH);
-  if (paddedWidth % downscale !== 0 || paddedHeight % downscale !== 0) {
-    throw new Error(
-      `The pack's resolution policy (height = ${policy.padOffsetH} mod ${policy.padMultipleH}, width = ` +
-        `${policy.padOffsetW} mod ${policy.padMultipleW}) gives a padded size of ${paddedWidth}x${paddedHeight}, ` +
-        `which its latent downscale ${downscale} does not divide: the pack manifest is inconsistent`,
-    );
+  const horizontal = padAxis(width, policy.pad.width);
+  const vertical = padAxis(height, policy.pad.height);
+  for (const [axis, size, padded] of [['width', width, horizontal.padded], ['height', height, vertical.padded]] as const) {
+    if (padded < size || padded % downscale !== 0) {
+      throw new Error(
+        `The pack's padding rule (resolution.pad.${axis}) turns a ${axis} of ${size} px into ${padded} px, which ` +
+          `${padded < size ? 'is smaller' : `its latent downscale ${downscale} does not divide`}: the pack manifest is inconsistent`,
+      );
+    }
   }
   return {
     srcWidth,
     srcHeight,
     width,
     height,
-    paddedWidth,
-    paddedHeight,
-    padLeft: 0,
-    padTop: 0,
-    latentWidth: paddedWidth / downscale,
-    latentHeight: paddedHeight / downscale,
+    paddedWidth: horizontal.padded,
+    paddedHeight: vertical.padded,
+    padLeft: horizontal.before,
+    padTop: vertical.before,
+    latentWidth: horizontal.padded / downscale,
+    latentHeight: vertical.padded / downscale,
   };
 }
 
-/** Smallest value >= size that equals offset modulo multiple. */
-function padTo(size: number, multiple: number, offset: number): number {
-  const remainder = offset % multiple;
-  return size + ((((remainder - size) % multiple) + multiple) % multiple);
+/** The reference's `pad_to_fit` on one axis: the padded size and the padding before the image (centred only below min). */
+export function padAxis(size: number, rule: PadAxisRule): { padded: number; before: number } {
+  if (size < rule.min) return { padded: rule.min, before: Math.floor((rule.min - size) / 2) };
+  if (size === rule.min) return { padded: size, before: 0 };
+  return { padded: Math.floor((size + rule.addend) / rule.multiple) * rule.multiple + rule.offset, before: 0 };
 }
 
 /**

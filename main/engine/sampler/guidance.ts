@@ -1,27 +1,34 @@
 // Classifier-free guidance with guidance rescale, on the model output (v, eps or x0 alike).
 // Reference: VEnhancer video_to_video/diffusion/diffusion_sdedit.py GaussianDiffusion.denoise:
 //   out = u + w (c - u); out *= rescale * std(c) / (std(out) + 1e-12) + (1 - rescale).
-// The reference uses torch's unbiased std over each batch item; the ratio of two stds over the same element
-// count does not depend on that choice, so the population std is used here. Sums are accumulated in float64
-// because a chunk's output has millions of elements.
+// The std is torch's default, unbiased (n - 1), over each batch item, as the reference computes it (with its 1e-12 in
+// the denominator the choice is not quite neutral). Sums are accumulated in float64 because a chunk's output has
+// millions of elements.
 
-/** Returns a new array: u + scale (c - u), rescaled toward std(cond) by `rescale` in [0, 1]. */
-export function applyGuidance(cond: Float32Array, uncond: Float32Array, scale: number, rescale: number): Float32Array {
-  if (cond.length !== uncond.length) {
-    throw new Error(`Guidance needs equal-length predictions (cond ${cond.length}, uncond ${uncond.length})`);
+/** u + scale (c - u), rescaled toward std(cond) by `rescale` in [0, 1], written into `out` (a new array by default;
+ *  `out` may be cond or uncond itself: std(cond) is taken before anything is written). */
+export function applyGuidance(
+  cond: Float32Array,
+  uncond: Float32Array,
+  scale: number,
+  rescale: number,
+  out: Float32Array = new Float32Array(cond.length),
+): Float32Array {
+  if (cond.length !== uncond.length || out.length !== cond.length) {
+    throw new Error(`Guidance needs equal-length predictions (cond ${cond.length}, uncond ${uncond.length}, out ${out.length})`);
   }
   if (!Number.isFinite(scale)) throw new Error(`Guidance scale must be a finite number, got ${scale}`);
   if (!(rescale >= 0 && rescale <= 1)) throw new Error(`Guidance rescale must be in [0, 1], got ${rescale}`);
-  const out = new Float32Array(cond.length);
+  const condStd = rescale === 0 ? 0 : unbiasedStd(cond);
   for (let i = 0; i < cond.length; i++) out[i] = uncond[i] + scale * (cond[i] - uncond[i]);
   if (rescale === 0 || out.length === 0) return out;
-  const factor = rescale * (populationStd(cond) / (populationStd(out) + 1e-12)) + (1 - rescale);
+  const factor = rescale * (condStd / (unbiasedStd(out) + 1e-12)) + (1 - rescale);
   for (let i = 0; i < out.length; i++) out[i] *= factor;
   return out;
 }
 
-/** Two-pass population standard deviation (stable where one pass of sum-of-squares cancels). */
-export function populationStd(values: Float32Array): number {
+/** Two-pass unbiased standard deviation (torch.std's default), stable where one pass of sum-of-squares cancels. */
+export function unbiasedStd(values: Float32Array): number {
   const n = values.length;
   if (n === 0) return 0;
   let sum = 0;
@@ -32,5 +39,5 @@ export function populationStd(values: Float32Array): number {
     const d = values[i] - mean;
     squares += d * d;
   }
-  return Math.sqrt(squares / n);
+  return n < 2 ? Number.NaN : Math.sqrt(squares / (n - 1));
 }

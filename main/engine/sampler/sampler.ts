@@ -9,14 +9,18 @@
 //     torchsde Brownian tree; increments of Brownian motion over disjoint intervals are independent normals,
 //     so the distribution is the same and the result does not depend on chunking;
 //   - the last step goes to sigma 0 and returns `denoised`, exactly as the reference (its sigma list ends in 0);
-//   - timestep(i) is the exact (possibly fractional) grid timestep whose sigma the solver uses. The reference
-//     feeds the model round(t) (`_sigma_to_t(sigma).round().long()`); the pack contract takes a float t, and
-//     keeping t and sigma consistent is what makes the analytic test pack exact (difference <= 0.5 timestep).
+//   - sigmas come from the grid timesteps as the reference's `_t_to_sigma` computes them (log-linear between
+//     integer timesteps), and the model is fed t = round(t_grid) (the reference's
+//     `_sigma_to_t(sigma).round().long()`; _sigma_to_t inverts _t_to_sigma, so this is the grid value rounded, half
+//     to even like torch.round). modelTimestep(i) gives that integer; the denoise loop computes x0 with the
+//     schedule's alpha and sigma at it, as the reference's `denoise` indexes its tables with the rounded t.
 import type { NoiseSchedule } from '../schedule/noise-schedule';
 
 export interface Sampler {
   readonly evaluations: number;
   timestep(i: number): number;
+  /** The integer timestep the model is fed at step i (torch.round of the grid timestep). */
+  modelTimestep(i: number): number;
   /** VE sigma before step i */
   sigmaVe(i: number): number;
   /** VE sigma after the last step (0 or the schedule's final) */
@@ -47,7 +51,7 @@ export function createSampler(
   }
   if (!(opts.eta >= 0) || !Number.isFinite(opts.eta)) throw new Error(`Sampler eta must be >= 0, got ${opts.eta}`);
   const n = timesteps.length;
-  const sigmas = timesteps.map((t) => schedule.sigmaVe(t));
+  const sigmas = timesteps.map((t) => schedule.samplerSigmaVe(t));
   sigmas.push(0);
   for (const s of sigmas.slice(0, n)) {
     if (!(s > 0) || !Number.isFinite(s)) throw new Error(`Timestep gives an unusable VE sigma ${s}`);
@@ -68,6 +72,10 @@ export function createSampler(
     timestep(i) {
       checkIndex(i);
       return timesteps[i];
+    },
+    modelTimestep(i) {
+      checkIndex(i);
+      return roundHalfToEven(timesteps[i]);
     },
     sigmaVe(i) {
       if (i === n) return 0;
@@ -166,4 +174,13 @@ function ddimCoefficients(sigmas: number[], eta: number): StepCoefficients[] {
     steps.push({ cX, cD: 1 - cX, cOld: 0, cNoise: up });
   }
   return steps;
+}
+
+/** torch.round: halves go to the even neighbour. */
+export function roundHalfToEven(value: number): number {
+  const floor = Math.floor(value);
+  const fraction = value - floor;
+  if (fraction > 0.5) return floor + 1;
+  if (fraction < 0.5) return floor;
+  return floor % 2 === 0 ? floor : floor + 1;
 }

@@ -15,6 +15,9 @@ export interface NoiseSchedule {
   sigma(t: number): number;
   /** sigma / alpha */
   sigmaVe(t: number): number;
+  /** The sampler's VE sigma at a possibly fractional t as the reference computes it (`_t_to_sigma`): ln(sigma_ve)
+   *  interpolated linearly between the integer timesteps floor(t) and ceil(t). Equals sigmaVe at integers. */
+  samplerSigmaVe(t: number): number;
 }
 
 /** Builds the schedule; t is continuous in [0, trainTimesteps - 1] (0 = clean, trainTimesteps - 1 = noisiest). */
@@ -58,5 +61,12 @@ export function createNoiseSchedule(spec: ScheduleSpec): NoiseSchedule {
     sigma: (t) => Math.sqrt(sigmoid(-logSnr(t))),
     // sigma / alpha = sqrt(exp(-logSNR)): exact, and finite where alpha underflows.
     sigmaVe: (t) => Math.exp(-logSnr(t) / 2),
+    samplerSigmaVe(t) {
+      const lo = Math.floor(t);
+      const hi = Math.ceil(t);
+      const w = t - lo;
+      // ln sigma_ve = -logSNR / 2 at each integer timestep.
+      return Math.exp(-((1 - w) * logSnr(lo) + w * logSnr(hi)) / 2);
+    },
   };
 }

@@ -1,0 +1,103 @@
+// `upframe packs export-venhancer --checkpoint venhancer_v2.pt --vae DIR --clip FILE -o DIR`: turns the three released
+// files into a verified model pack (main/engine/pack/venhancer-export.ts runs the Python exporter).
+// Exit codes: 0 done, 1 failed, 2 bad input (a file missing, truncated or of another model; no Python with torch;
+// not enough disk or memory), 130 cancelled (no half pack is left).
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { checkPythonForExport, exportVenhancerPack, VenhancerExportError } from '../engine/pack/venhancer-export';
+import { onInterrupt } from './interrupts';
+import { createLabelledProgressDisplay } from './progress-display';
+
+export type ExportVenhancerCliOptions = { checkpoint?: string; vae?: string; clip?: string; output: string; randomWeights?: boolean };
+type Io = { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream };
+
+const EXIT = { ok: 0, failed: 1, badInput: 2, cancelled: 130 } as const;
+
+const GRAPH_LABELS: Record<string, string> = {
+  denoiser: 'Denoiser',
+  text_encoder: 'Text encoder',
+  vae_encoder: 'VAE encoder',
+  vae_decoder: 'VAE decoder',
+  tokenizer: 'Tokenizer',
+  manifest: 'Manifest',
+};
+
+export async function exportVenhancerCommand(opts: ExportVenhancerCliOptions, io: Io): Promise<number> {
+  const problem = checkOptions(opts);
+  if (problem) {
+    io.stderr.write(`upframe: ${problem}\n`);
+    return EXIT.badInput;
+  }
+  const python = await checkPythonForExport();
+  if (!python.ok) {
+    io.stderr.write(`upframe: ${python.message}\n`);
+    return EXIT.badInput;
+  }
+  const display = createLabelledProgressDisplay(io.stderr);
+  const controller = new AbortController();
+  const stopListening = onInterrupt({
+    first: () => {
+      display.note('Cancelling the export (the temporary folder is removed)...');
+      controller.abort();
+    },
+    // The exporter ends its worker at once on the first signal; a second press changes nothing but is not ignored.
+    again: () => display.note('Still cancelling...'),
+  });
+  const started = Date.now();
+  try {
+    const { packDir } = await exportVenhancerPack(
+      { checkpoint: opts.checkpoint, vae: opts.vae, clip: opts.clip, out: opts.output, randomWeights: opts.randomWeights },
+      {
+        signal: controller.signal,
+        onProgress: (p) =>
+          display.update({ label: `${GRAPH_LABELS[p.graph] ?? p.graph} (${Math.min(p.index + 1, p.total)}/${p.total})`, fraction: p.fraction, etaSec: p.etaSeconds }),
+        onLog: (line) => display.note(line),
+      },
+    );
+    display.stop();
+    const minutes = ((Date.now() - started) / 60_000).toFixed(1);
+    io.stdout.write(`Wrote and verified the pack ${packDir} in ${minutes} min. Import it in Settings > Model packs, or use --pack ${packDir}.\n`);
+    return EXIT.ok;
+  } catch (error) {
+    display.stop();
+    if (error instanceof VenhancerExportError) {
+      io.stderr.write(`upframe: ${error.message}\n`);
+      if (error.code === 'CANCELLED') return EXIT.cancelled;
+      return error.code === 'FAILED' ? EXIT.failed : EXIT.badInput;
+    }
+    throw error;
+  } finally {
+    stopListening();
+  }
+}
+
+/** What can be told before Python starts: the inputs exist and the output folder is new. */
+function checkOptions(opts: ExportVenhancerCliOptions): string | null {
+  if (opts.randomWeights) {
+    if (opts.checkpoint || opts.vae || opts.clip) return '--random-weights takes no --checkpoint, --vae or --clip.';
+  } else {
+    const missing = (['checkpoint', 'vae', 'clip'] as const).filter((k) => !opts[k]);
+    if (missing.length > 0) {
+      return (
+        `give ${missing.map((m) => `--${m}`).join(', ')}: the VEnhancer checkpoint (venhancer_v2.pt), the SVD "vae" folder ` +
+        'and open_clip_pytorch_model.bin (the README says where to download them).'
+      );
+    }
+    for (const [flag, file, kind] of [
+      ['--checkpoint', opts.checkpoint!, 'file'],
+      ['--vae', opts.vae!, 'folder'],
+      ['--clip', opts.clip!, 'file'],
+    ] as const) {
+      const resolved = path.resolve(file);
+      if (!existsSync(resolved)) return `${flag} ${resolved}: no such ${kind}. Check the path.`;
+      const isDir = statSync(resolved).isDirectory();
+      if (kind === 'folder' && !isDir) return `${flag} ${resolved} is not a folder: give the SVD "vae" folder (config.json and diffusion_pytorch_model.*).`;
+      if (kind === 'file' && isDir) return `${flag} ${resolved} is a folder: give the file.`;
+    }
+  }
+  const out = path.resolve(opts.output);
+  if (existsSync(out) && (!statSync(out).isDirectory() || readdirSync(out).length > 0)) {
+    return `--output ${out} already exists and is not empty: choose a new folder for the pack.`;
+  }
+  return null;
+}
