@@ -21,6 +21,7 @@ import { SerialQueue } from '../services/serial-queue';
 import { PackService } from '../services/packs';
 import { verifyPack } from '../engine/pack/verify';
 import { packId } from '../engine/pack/contract';
+import { perFramePackId, verifyPerFramePack } from '../engine/pack/per-frame-manifest';
 import { abortableSleep } from './abortable-sleep';
 import { connectFarm, FarmError, parseFarmUrl, type FarmUrl } from './farm-connection';
 import { farmKeys, FARM_PROTOCOL, queueName, requirementKey, type PieceJobData, type Requirement } from './farm-pieces';
@@ -299,8 +300,14 @@ async function offeredPacks(packService: PackService, wanted: FarmWorkerOptions[
   const offered: OfferedPack[] = [];
   for (const entry of entries) {
     if (Array.isArray(wanted) && !wanted.includes(entry.id)) continue;
-    const { manifest, packHash } = await verifyPack(entry.dir);
-    offered.push({ id: packId(manifest), hash: packHash, dir: entry.dir });
+    // Each kind of pack has its own verifier; the hash is what the variant of a clip names.
+    if (entry.family === 'per-frame') {
+      const { manifest, packHash } = await verifyPerFramePack(entry.dir);
+      offered.push({ id: perFramePackId(manifest), hash: packHash, dir: entry.dir });
+    } else {
+      const { manifest, packHash } = await verifyPack(entry.dir);
+      offered.push({ id: packId(manifest), hash: packHash, dir: entry.dir });
+    }
   }
   return offered;
 }

@@ -6,7 +6,7 @@ import { createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
-import { pipeline } from 'node:stream/promises';
+import { finished } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export type DownloadProgress = {
@@ -152,13 +152,33 @@ async function attempt(
   // An idle connection counts as a cut one: the attempt ends and the next resumes.
   const idleMs = opts.idleTimeoutMs ?? 60_000;
   res.setTimeout(idleMs, () => res.destroy(new Error(`no data for ${Math.round(idleMs / 1000)} s`)));
-  const piped = pipeline(res, out, { signal: opts.signal });
+  // The file takes every byte received and counted, whether the body ends, the connection is cut or Ctrl+C
+  // stops the reading: the progress shown and the partial file kept for a resume agree. (A pipeline destroys
+  // the file stream on a cut and drops its queued writes.)
+  const written = finished(out);
+  const piped = new Promise<void>((resolve, reject) => {
+    res.once('end', resolve);
+    res.once('error', reject);
+    res.once('close', () => (res.complete ? resolve() : reject(new Error('aborted'))));
+  }).finally(() => {
+    opts.signal?.removeEventListener('abort', stopReading);
+    if (!out.writableEnded) out.end();
+  });
+  function stopReading() {
+    res.unpipe(out);
+    res.destroy();
+  }
+  res.pipe(out, { end: false });
+  if (opts.signal?.aborted) stopReading();
+  else opts.signal?.addEventListener('abort', stopReading, { once: true });
   const metaSaved = saveMeta({ url, validator, totalBytes });
   onBytes(received);
   try {
     await Promise.all([piped, metaSaved]);
+    await written;
   } catch (error) {
     await piped.catch(() => undefined);
+    await written.catch(() => undefined);
     if (opts.signal?.aborted) throw opts.signal.reason ?? error;
     return { complete: false, received: await sizeOf(part), problem: describeNetworkError(error) };
   }
