@@ -110,8 +110,9 @@ test('inspector edits are stored per clip, undoable, validated, applied to sever
   await inspector.getByTestId('settings-engine').selectOption('diffusion');
   await expect.poll(async () => (await storedClip(alphaId)).settings.engine).toBe('diffusion');
   await expect(inspector.getByTestId('settings-noise')).toBeVisible();
-  const packOptions = await inspector.getByTestId('settings-pack').locator('option').allTextContents();
-  expect(packOptions.filter((t) => /test pack/i.test(t)).length).toBeGreaterThanOrEqual(2);
+  // The pack list arrives with its own query: wait for it rather than read the options once.
+  await expect(inspector.getByTestId('settings-pack').locator('option', { hasText: /test pack/i })).toHaveCount(2);
+  await expect(inspector.getByTestId('settings-pack').locator('option', { hasText: /ESRGAN/ })).toHaveCount(0);
   await expect(inspector.getByTestId('settings-denoise')).toHaveCount(0);
 
   // Out of range: an inline message, and nothing sent.

@@ -43,10 +43,15 @@ test('settings list the test packs as test packs, import and remove a pack, and 
   const dialog = page.getByTestId('settings-dialog');
   await expect(dialog).toBeVisible();
 
-  // Model packs: the two built-in test packs, each labelled and badged as a test pack, verified OK, with a size.
+  // Model packs: the two built-in test packs, each labelled and badged as a test pack, verified OK, with a size;
+  // then the built-in ESRGAN pack that set-up converts from npm, a real pack, never badged as a test pack.
   await dialog.getByTestId('settings-tab-packs').click();
   const rows = dialog.getByTestId('pack-row');
-  await expect(rows).toHaveCount(2);
+  await expect(rows).toHaveCount(3);
+  const esrgan = dialog.locator('[data-testid="pack-row"][data-pack-id="esrgan-thick@1.0.0"]');
+  await expect(esrgan.getByTestId('pack-label')).toHaveText(/ESRGAN \(thick\)/);
+  await expect(esrgan.getByTestId('test-pack-badge')).toHaveCount(0);
+  await expect(esrgan.getByTestId('remove-pack')).toHaveCount(0);
   await expect(rows.nth(0)).toHaveAttribute('data-pack-id', 'analytic-test@1.0.0');
   await expect(rows.nth(1)).toHaveAttribute('data-pack-id', 'tiny-venhancer-test@1.0.0');
   for (const row of [rows.nth(0), rows.nth(1)]) {
@@ -89,7 +94,7 @@ test('settings list the test packs as test packs, import and remove a pack, and 
   await expect(installed.getByTestId('remove-confirm')).toBeVisible();
   await installed.getByTestId('remove-pack-confirm').click();
   await expect(installed).toHaveCount(0);
-  await expect(rows).toHaveCount(2);
+  await expect(rows).toHaveCount(3);
   expect(fs.readdirSync(path.join(userData.dir, 'packs'))).toEqual([]);
 
   // Engine: CPU threads validated as typed, then saved.
