@@ -7,8 +7,20 @@ import path from 'node:path';
 import { checkPythonForExport, exportVenhancerPack, VenhancerExportError } from '../engine/pack/venhancer-export';
 import { onInterrupt } from './interrupts';
 import { createLabelledProgressDisplay } from './progress-display';
+import { ApiError } from '../common/api-error';
+import { defaultUserDataDir } from '../host/user-data-dir';
+import { PackService } from '../services/packs';
 
-export type ExportVenhancerCliOptions = { checkpoint?: string; vae?: string; clip?: string; output: string; randomWeights?: boolean };
+export type ExportVenhancerCliOptions = {
+  checkpoint?: string;
+  vae?: string;
+  clip?: string;
+  output: string;
+  randomWeights?: boolean;
+  /** Install the verified pack into the user data folder's packs (or --data-dir's): one command from the three files to a usable model. */
+  install?: boolean;
+  dataDir?: string;
+};
 type Io = { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream };
 
 const EXIT = { ok: 0, failed: 1, badInput: 2, cancelled: 130 } as const;
@@ -56,8 +68,20 @@ export async function exportVenhancerCommand(opts: ExportVenhancerCliOptions, io
     );
     display.stop();
     const minutes = ((Date.now() - started) / 60_000).toFixed(1);
-    io.stdout.write(`Wrote and verified the pack ${packDir} in ${minutes} min. Import it in Settings > Model packs, or use --pack ${packDir}.\n`);
-    return EXIT.ok;
+    if (!opts.install) {
+      io.stdout.write(`Wrote and verified the pack ${packDir} in ${minutes} min. Install it with upframe packs install ${packDir} (or Settings > Model packs), or use --pack ${packDir}.\n`);
+      return EXIT.ok;
+    }
+    const service = new PackService({ userDataDir: opts.dataDir ? path.resolve(opts.dataDir) : defaultUserDataDir() });
+    try {
+      const installed = await service.import(packDir);
+      io.stdout.write(`Wrote, verified and installed the pack ${installed.id} in ${minutes} min: pick it in the inspector (engine Diffusion).\n`);
+      return EXIT.ok;
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      io.stderr.write(`upframe: the pack was written to ${packDir} but not installed: ${error.message}\n`);
+      return EXIT.failed;
+    }
   } catch (error) {
     display.stop();
     if (error instanceof VenhancerExportError) {

@@ -137,6 +137,8 @@ export async function main(argv: string[] = process.argv, io: CliIo = { stdout: 
     .option('--clip <file>', 'open_clip_pytorch_model.bin of laion/CLIP-ViT-H-14-laion2B-s32B-b79K')
     .requiredOption('-o, --output <dir>', 'the pack folder to create')
     .option('--random-weights', 'no files: the full-size architecture with random weights (proves the export; does not enhance)')
+    .option('--install', 'install the verified pack as well, so the editor and `upframe render` can use it at once')
+    .option('--data-dir <dir>', "with --install: folder of the packs (default: the app's user data folder)")
     .action(async (opts: ExportVenhancerCliOptions) => {
       exitCode = await exportVenhancerCommand(opts, io);
     });
