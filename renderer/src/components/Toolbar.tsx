@@ -42,18 +42,18 @@ export function Toolbar({ state, commands }: { state: ProjectState; commands: Ed
           </button>
         </Tip>
         <Tip label="Split at playhead (S)">
-          <button className="btn" onClick={commands.split} data-testid="split-button">
-            <Scissors size={14} aria-hidden /> Split
+          <button className="btn" onClick={commands.split} data-testid="split-button" aria-label="Split">
+            <Scissors size={14} aria-hidden /> <span className="btn-label-wide">Split</span>
           </button>
         </Tip>
         <Tip label="Delete selected (Delete); ripple with Shift+Delete">
-          <button className="btn" onClick={() => commands.deleteSelected(false)} data-testid="delete-button">
-            <Trash size={14} aria-hidden /> Delete
+          <button className="btn" onClick={() => commands.deleteSelected(false)} data-testid="delete-button" aria-label="Delete">
+            <Trash size={14} aria-hidden /> <span className="btn-label-wide">Delete</span>
           </button>
         </Tip>
         <Tip label="Add a video track">
-          <button className="btn" onClick={commands.addTrack} data-testid="add-track">
-            <Plus size={14} aria-hidden /> Add track
+          <button className="btn" onClick={commands.addTrack} data-testid="add-track" aria-label="Add track">
+            <Plus size={14} aria-hidden /> <span className="btn-label-wide">Add track</span>
           </button>
         </Tip>
         <span className="toolbar-sep" />
@@ -63,8 +63,9 @@ export function Toolbar({ state, commands }: { state: ProjectState; commands: Ed
             aria-pressed={snapping}
             onClick={commands.toggleSnapping}
             data-testid="snap-toggle"
+            aria-label="Snap"
           >
-            <Magnet size={14} aria-hidden /> Snap
+            <Magnet size={14} aria-hidden /> <span className="btn-label-wide">Snap</span>
           </button>
         </Tip>
         <Tip label="Zoom out (-)">
