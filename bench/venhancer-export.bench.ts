@@ -14,8 +14,12 @@ import { loadPack } from '../main/engine/pack/runtime';
 import { exportVenhancerPack } from '../main/engine/pack/venhancer-export';
 import { verifyPack } from '../main/engine/pack/verify';
 
-const LATENT = { h: 90, w: 160 };
-const FRAMES = 2;
+// VENHANCER_BENCH_LATENT=HxW (the model needs h ≡ 2 and w ≡ 0 mod 8) and VENHANCER_BENCH_FRAMES=F measure other
+// sizes (90x160 with F=2 and plain attention needs more than 24 GB on the CPU); VENHANCER_BENCH_PACK=DIR times an
+// exported pack without exporting again; VENHANCER_BENCH_KEEP=1 keeps the exported pack and prints where it is.
+const [latentH, latentW] = (process.env.VENHANCER_BENCH_LATENT ?? '90x160').split('x').map(Number);
+const LATENT = { h: latentH, w: latentW };
+const FRAMES = Number(process.env.VENHANCER_BENCH_FRAMES ?? 2);
 const KEYS = 1;
 
 function randn(n: number, seed: number): Float32Array {
@@ -27,35 +31,42 @@ function randn(n: number, seed: number): Float32Array {
 }
 
 async function main(): Promise<void> {
-  const root = mkdtempSync(path.join(process.env.VENHANCER_BENCH_DIR ?? os.tmpdir(), 'upframe-venhancer-bench-'));
-  const out = path.join(root, 'venhancer-random');
+  const reused = process.env.VENHANCER_BENCH_PACK;
+  const keep = process.env.VENHANCER_BENCH_KEEP === '1';
+  const root = reused ? null : mkdtempSync(path.join(process.env.VENHANCER_BENCH_DIR ?? os.tmpdir(), 'upframe-venhancer-bench-'));
+  const out = reused ?? path.join(root!, 'venhancer-random');
   try {
     let peakRssBytes: number | null = null;
-    let lastTenth = -1;
-    const exportStarted = performance.now();
-    await exportVenhancerPack(
-      { out, randomWeights: true },
-      {
-        onProgress: (p) => {
-          const tenth = Math.floor(p.fraction * 10);
-          if (tenth !== lastTenth) {
-            lastTenth = tenth;
-            const eta = p.etaSeconds === null ? '--' : `${Math.round(p.etaSeconds)} s`;
-            console.log(`export ${(p.fraction * 100).toFixed(0)}% (${p.graph}: ${p.message}; ETA ${eta})`);
-          }
+    let exportSeconds: number | null = null;
+    if (!reused) {
+      let lastTenth = -1;
+      const exportStarted = performance.now();
+      await exportVenhancerPack(
+        { out, randomWeights: true },
+        {
+          onProgress: (p) => {
+            const tenth = Math.floor(p.fraction * 10);
+            if (tenth !== lastTenth) {
+              lastTenth = tenth;
+              const eta = p.etaSeconds === null ? '--' : `${Math.round(p.etaSeconds)} s`;
+              console.log(`export ${(p.fraction * 100).toFixed(0)}% (${p.graph}: ${p.message}; ETA ${eta})`);
+            }
+          },
+          onLog: (line) => {
+            console.log(`exporter: ${line}`);
+            const match = /peakRssBytes=(\d+)/.exec(line);
+            if (match) peakRssBytes = Number(match[1]);
+          },
         },
-        onLog: (line) => {
-          console.log(`exporter: ${line}`);
-          const match = /peakRssBytes=(\d+)/.exec(line);
-          if (match) peakRssBytes = Number(match[1]);
-        },
-      },
-    );
-    const exportSeconds = (performance.now() - exportStarted) / 1000;
+      );
+      exportSeconds = (performance.now() - exportStarted) / 1000;
+      if (keep) console.log(`kept the pack in ${out}`);
+    }
     const verifyStarted = performance.now();
     const verified = await verifyPack(out);
     const verifySeconds = (performance.now() - verifyStarted) / 1000;
     console.log(`pack ${verified.manifest.name}: ${(verified.sizeBytes / 1e9).toFixed(2)} GB, verified in ${verifySeconds.toFixed(1)} s`);
+    console.log(`evaluating the denoiser at latent ${FRAMES}x${LATENT.h}x${LATENT.w} on the CPU...`);
 
     const runtime = await loadPack(out, defaultExecutionOptions({ provider: 'cpu' }), { idleReleaseMs: Number.POSITIVE_INFINITY });
     try {
@@ -63,7 +74,7 @@ async function main(): Promise<void> {
       const x = { dims: [1, 4, FRAMES, h, w], data: randn(4 * FRAMES * h * w, 1) };
       const hint = { dims: [1, 4, KEYS, h, w], data: randn(4 * KEYS * h * w, 2) };
       const context = { dims: [1, 77, 1024], data: randn(77 * 1024, 3) };
-      const mask = BigInt64Array.from([0n, -1n]);
+      const mask = BigInt64Array.from({ length: FRAMES }, (_, i) => (i === 0 ? 0n : -1n));
       const inputs = { x, hint, context, mask, t: 899, tHint: 199, sCond: 8 };
       const firstStarted = performance.now();
       const v = await runtime.denoise(inputs); // opens the session (weights loaded) and runs once
@@ -74,7 +85,7 @@ async function main(): Promise<void> {
       const finite = v.data.every((value) => Number.isFinite(value));
       const result = {
         bench: 'venhancer-export',
-        exportSeconds: Math.round(exportSeconds),
+        exportSeconds: exportSeconds === null ? null : Math.round(exportSeconds),
         exportPeakRssGB: peakRssBytes === null ? null : Number((peakRssBytes / 1e9).toFixed(2)),
         packGB: Number((verified.sizeBytes / 1e9).toFixed(2)),
         latent: `${FRAMES}x${h}x${w} (K=${KEYS})`,
@@ -89,7 +100,7 @@ async function main(): Promise<void> {
       await runtime.release();
     }
   } finally {
-    rmSync(root, { recursive: true, force: true });
+    if (root && !keep) rmSync(root, { recursive: true, force: true });
   }
 }
 

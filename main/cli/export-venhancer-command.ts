@@ -5,6 +5,8 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { checkPythonForExport, exportVenhancerPack, VenhancerExportError } from '../engine/pack/venhancer-export';
+import { venhancerInputProblems } from '../engine/pack/venhancer-inputs';
+import { venhancerGraphLabel } from '../common/venhancer-setup-model';
 import { onInterrupt } from './interrupts';
 import { createLabelledProgressDisplay } from './progress-display';
 import { ApiError } from '../common/api-error';
@@ -24,15 +26,6 @@ export type ExportVenhancerCliOptions = {
 type Io = { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream };
 
 const EXIT = { ok: 0, failed: 1, badInput: 2, cancelled: 130 } as const;
-
-const GRAPH_LABELS: Record<string, string> = {
-  denoiser: 'Denoiser',
-  text_encoder: 'Text encoder',
-  vae_encoder: 'VAE encoder',
-  vae_decoder: 'VAE decoder',
-  tokenizer: 'Tokenizer',
-  manifest: 'Manifest',
-};
 
 export async function exportVenhancerCommand(opts: ExportVenhancerCliOptions, io: Io): Promise<number> {
   const problem = checkOptions(opts);
@@ -62,7 +55,7 @@ export async function exportVenhancerCommand(opts: ExportVenhancerCliOptions, io
       {
         signal: controller.signal,
         onProgress: (p) =>
-          display.update({ label: `${GRAPH_LABELS[p.graph] ?? p.graph} (${Math.min(p.index + 1, p.total)}/${p.total})`, fraction: p.fraction, etaSec: p.etaSeconds }),
+          display.update({ label: `${venhancerGraphLabel(p.graph)} (${Math.min(p.index + 1, p.total)}/${p.total})`, fraction: p.fraction, etaSec: p.etaSeconds }),
         onLog: (line) => display.note(line),
       },
     );
@@ -107,17 +100,8 @@ function checkOptions(opts: ExportVenhancerCliOptions): string | null {
         'and open_clip_pytorch_model.bin (the README says where to download them).'
       );
     }
-    for (const [flag, file, kind] of [
-      ['--checkpoint', opts.checkpoint!, 'file'],
-      ['--vae', opts.vae!, 'folder'],
-      ['--clip', opts.clip!, 'file'],
-    ] as const) {
-      const resolved = path.resolve(file);
-      if (!existsSync(resolved)) return `${flag} ${resolved}: no such ${kind}. Check the path.`;
-      const isDir = statSync(resolved).isDirectory();
-      if (kind === 'folder' && !isDir) return `${flag} ${resolved} is not a folder: give the SVD "vae" folder (config.json and diffusion_pytorch_model.*).`;
-      if (kind === 'file' && isDir) return `${flag} ${resolved} is a folder: give the file.`;
-    }
+    const problem = venhancerInputProblems({ checkpoint: opts.checkpoint!, vae: opts.vae!, clip: opts.clip! })[0];
+    if (problem) return `--${problem.role} ${problem.message}`;
   }
   const out = path.resolve(opts.output);
   if (existsSync(out) && (!statSync(out).isDirectory() || readdirSync(out).length > 0)) {

@@ -26,6 +26,7 @@ import {
   PreviewSchema,
 } from './render-model';
 import { ClipSettingsSchema, ProviderSchema } from './settings';
+import { PythonStatusSchema, VenhancerInputsSchema, VenhancerJobSchema } from './venhancer-setup-model';
 
 const frame = z.number().int().nonnegative();
 const id = z.number().int();
@@ -236,6 +237,20 @@ export const Methods = {
   /** Removes an installed (not built-in) pack. */
   'packs.remove': method(z.object({ id: z.string().min(1) }), ok),
 
+  /** Add VEnhancer…: whether a python3 with torch, onnx and numpy is here (or the command that installs them), and
+   *  the running or last export of this app run. */
+  'packs.venhancerStatus': method(nothing, z.object({ python: PythonStatusSchema, job: VenhancerJobSchema.nullable() })),
+  /** Finds the three downloaded files in a folder (and two levels below it); null for each one not found. */
+  'packs.venhancerLocate': method(
+    z.object({ dir: z.string().min(1, 'Choose the folder holding the downloads.') }),
+    z.object({ checkpoint: z.string().nullable(), vae: z.string().nullable(), clip: z.string().nullable() }),
+  ),
+  /** Starts exporting the three files into a pack, then installing it, in the background ('packs.venhancerUpdated'
+   *  follows). BAD_REQUEST names a missing file or the Python to install; CONFLICT when one is running. */
+  'packs.venhancerStart': method(VenhancerInputsSchema, VenhancerJobSchema),
+  /** Stops the running export (nothing is installed); cancelled is false when none was exporting. */
+  'packs.venhancerCancel': method(nothing, z.object({ cancelled: z.boolean() })),
+
   // Jobs (engine, preview and export)
   'jobs.list': method(nothing, z.array(JobSchema)),
   'jobs.cancel': method(z.object({ jobId: id }), ok),
@@ -321,6 +336,8 @@ export const Events = {
   'render.statusChanged': z.object({ clipIds: z.array(id).nullable() }),
   'cache.changed': CacheInfoSchema,
   'export.updated': ExportJobSchema,
+  /** The Add VEnhancer… job's progress and end. */
+  'packs.venhancerUpdated': VenhancerJobSchema,
   /** A running import's progress: at its start (done 0) and after each file. currentName is the file being
    *  probed now (null once every file is done); etaSec is null until one file has been timed. */
   'media.importProgress': z.object({

@@ -48,6 +48,20 @@ export class PackService {
     });
   }
 
+  /** Where an exporter may write a pack that installStaged() then moves into place. */
+  stagingPath(label: string): Promise<string> {
+    return this.registry.stagingPath(label);
+  }
+
+  /** Installs a pack an exporter wrote into stagingPath(); removes the staging folder when it cannot. */
+  installStaged(dir: string): Promise<PackInfo> {
+    return this.queue.run(async () => toPackInfo(await withPackErrors(() => this.registry.installStaged(dir))));
+  }
+
+  removeStaleStaging(): Promise<void> {
+    return this.queue.run(() => this.registry.removeStaleStaging());
+  }
+
   remove(id: string): Promise<void> {
     return this.queue.run(() => withPackErrors(() => this.registry.remove(id)));
   }

@@ -20,6 +20,7 @@ import { relinkMismatch } from './media-match';
 import { mediaUrl, thumbnailUrl, type HostKind } from './media-urls';
 import { PackService, providerAvailability } from './packs';
 import { PreferencesStore } from './preferences';
+import { VenhancerSetup } from './venhancer-setup';
 import { SerialQueue } from './serial-queue';
 import { ProviderCheck } from './provider-probe';
 import type { EngineProcessLauncher } from '../engine/process/launcher';
@@ -50,6 +51,9 @@ export type ServicesOptions = {
   chooseFolder?: () => Promise<string | null>;
   /** Shows a file in the system file manager, where the host can (Electron). */
   showInFolder?: (file: string) => void;
+  /** Tiny model configurations for the VEnhancer exporter, so an end-to-end test exports in seconds; by default
+   *  UPFRAME_TEST_VENHANCER_TINY when set (tests only: a real export never sets it). */
+  venhancerTinyConfig?: string;
 };
 
 export type Services = {
@@ -81,6 +85,12 @@ export function createServices(opts: ServicesOptions): Services {
   const recent = new RecentProjects(path.join(opts.userDataDir, 'recent-projects.json'), log);
   const preferences = new PreferencesStore(path.join(opts.userDataDir, 'preferences.json'), log);
   const packs = new PackService({ userDataDir: opts.userDataDir, builtinDirs: opts.builtinPackDirs });
+  const venhancer = new VenhancerSetup({
+    packs,
+    emit: (event) => emit(event),
+    log,
+    tinyConfig: opts.venhancerTinyConfig ?? (process.env.UPFRAME_TEST_VENHANCER_TINY || undefined),
+  });
   const providerCheck = new ProviderCheck(() => preferences.getEngine().deviceId, log);
   const listeners = new Set<(event: AnyEvent) => void>();
   const queue = new SerialQueue();
@@ -517,6 +527,11 @@ export function createServices(opts: ServicesOptions): Services {
       return { ok: true as const };
     },
 
+    'packs.venhancerStatus': async () => ({ python: await venhancer.python(), job: venhancer.current() }),
+    'packs.venhancerLocate': ({ dir }) => venhancer.locate(dir),
+    'packs.venhancerStart': (inputs) => venhancer.start(inputs),
+    'packs.venhancerCancel': async () => venhancer.cancel(),
+
     'jobs.list': () => queue.run(async () => requireStore().listJobs()),
     'jobs.cancel': async ({ jobId }) => {
       // Jobs whose owner runs them (previews, exports) are stopped by that owner, not only in their record.
@@ -596,6 +611,7 @@ export function createServices(opts: ServicesOptions): Services {
       // Imports still queued or running would only delay the close: they add nothing once cancelled.
       imports.cancelAll();
       return queue.run(async () => {
+        await venhancer.close();
         await beforeClose();
         closeStore();
         listeners.clear();

@@ -39,6 +39,8 @@ export type PackEntry = {
 
 const TEMP_PREFIX = '.import-';
 const REMOVING_PREFIX = '.removing-';
+/** Packs being written by an exporter; the exporter's own temporary folder beside it also starts with a dot. */
+const STAGING_PREFIX = '.staging-';
 
 export class PackRegistry {
   private readonly dir: string;
@@ -90,6 +92,56 @@ export class PackRegistry {
       throw error;
     }
     return this.describe(target, false);
+  }
+
+  /** A new hidden folder path inside the packs folder (not listed, not created): an exporter writes a pack there so
+   *  installing it is a rename, not a copy of its gigabytes. */
+  async stagingPath(label: string): Promise<string> {
+    await fs.mkdir(this.dir, { recursive: true });
+    return path.join(this.dir, `${STAGING_PREFIX}${label}-${randomBytes(6).toString('hex')}`);
+  }
+
+  /** Installs a pack written into a stagingPath(): verified, checked against the installed ids, renamed into place.
+   *  The staging folder is removed when it cannot be installed. */
+  async installStaged(staging: string): Promise<PackEntry> {
+    const source = path.resolve(staging);
+    if (path.dirname(source) !== this.dir || !path.basename(source).startsWith(STAGING_PREFIX)) {
+      throw new Error(`${source} is not a staging folder of ${this.dir}`);
+    }
+    try {
+      const { id } = await this.verifyAny(source, { checkModels: false });
+      const existing = await this.findById(id);
+      if (existing) {
+        throw new ApiError(
+          'CONFLICT',
+          `Pack ${id} is already installed${existing.builtin ? ' (built in)' : ` in ${existing.dir}`}. Remove it first to add it again.`,
+        );
+      }
+      const target = path.join(this.dir, folderName(id));
+      try {
+        await fs.rename(source, target);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'ENOTEMPTY' || code === 'EEXIST') throw new ApiError('CONFLICT', `The folder ${target} already exists. Remove it or the pack in it first.`);
+        throw error;
+      }
+      return await this.describe(target, false);
+    } catch (error) {
+      await fs.rm(source, { recursive: true, force: true });
+      throw error;
+    }
+  }
+
+  /** Removes staging folders a crashed or killed export left behind (none is in use when this runs). */
+  async removeStaleStaging(): Promise<void> {
+    let names: string[];
+    try {
+      names = await fs.readdir(this.dir);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw error;
+    }
+    await Promise.all(names.filter((n) => n.startsWith(STAGING_PREFIX) || n.startsWith(`.${STAGING_PREFIX}`)).map((n) => fs.rm(path.join(this.dir, n), { recursive: true, force: true })));
   }
 
   /** Installs a bare .onnx per-frame model as a pack of its own: the model is checked and probed first, so a bad

@@ -8,7 +8,7 @@ import type { Clip, ProjectState } from '../../../../main/common/model';
 import { insertedFrames, type ClipSettings } from '../../../../main/common/settings';
 import { groupWrites, useSetClipSettings } from '../../state/clip-settings';
 import { useEngineProviders, usePacks } from '../../state/server';
-import { openSettings } from '../../state/settings-ui';
+import { openAddVenhancer, openSettings } from '../../state/settings-ui';
 import { defaultPack, NO_DEFAULT_PACK, settingsUnavailableReason } from './pack-availability';
 import { errorMessage } from '../../state/toasts';
 import {
@@ -283,8 +283,8 @@ export function InspectorForm({ state, clips }: { state: ProjectState; clips: Cl
         {packs.data !== undefined && !anyUsablePack && engine !== 'diffusion' && (
           <span className="field-note" data-testid="engine-unavailable">
             Diffusion {NO_DEFAULT_PACK}.{' '}
-            <button type="button" className="btn-link" onClick={() => openSettings('packs')}>
-              Open Settings › Model packs
+            <button type="button" className="btn-link" onClick={openAddVenhancer} data-testid="engine-add-venhancer">
+              Add VEnhancer…
             </button>
           </span>
         )}
@@ -320,9 +320,15 @@ export function InspectorForm({ state, clips }: { state: ProjectState; clips: Cl
           {packProblem && (
             <span className="field-error" role="alert" data-testid="pack-unavailable">
               This clip cannot render: it {packProblem}. Pick a pack above, or{' '}
-              <button type="button" className="btn-link" onClick={() => openSettings('packs')} data-testid="pack-open-settings">
-                import one in Settings › Model packs
-              </button>
+              {packProblem === NO_DEFAULT_PACK ? (
+                <button type="button" className="btn-link" onClick={openAddVenhancer} data-testid="pack-add-venhancer">
+                  add VEnhancer
+                </button>
+              ) : (
+                <button type="button" className="btn-link" onClick={() => openSettings('packs')} data-testid="pack-open-settings">
+                  import one in Settings › Model packs
+                </button>
+              )}
               .
             </span>
           )}

@@ -10,7 +10,8 @@ import { errorMessage, showError, showInfo } from '../../state/toasts';
 import { validateSettings } from './fields';
 import { presetUnavailableReason } from './pack-availability';
 import { usePacks } from '../../state/server';
-import { openSettings } from '../../state/settings-ui';
+import { openAddVenhancer, openSettings } from '../../state/settings-ui';
+import { NO_DEFAULT_PACK } from './pack-availability';
 
 /** The settings a preset gives one clip: its rate multiplier times the clip's own media rate, capped at 240. */
 export function presetSettingsFor(preset: Preset, clip: Clip, state: ProjectState): ClipSettings {
@@ -44,7 +45,7 @@ export function PresetBar({ state, clips, onApplied }: { state: ProjectState; cl
     if (!preset) return;
     const unavailable = presetUnavailableReason(preset, packs.data ?? null);
     if (unavailable) {
-      showError(`The preset "${preset.name}" ${unavailable}: import one in Settings › Model packs.`, 'Preset not applied');
+      showError(`The preset "${preset.name}" ${unavailable}: add one in Settings › Model packs (Add VEnhancer…).`, 'Preset not applied');
       return;
     }
     const perClip: { clipId: number; settings: ClipSettings }[] = [];
@@ -102,9 +103,15 @@ export function PresetBar({ state, clips, onApplied }: { state: ProjectState; cl
       {blocked.length > 0 && (
         <span className="field-note preset-blocked" data-testid="preset-unavailable">
           {blockedText(blocked, reasonOf)}{' '}
-          <button type="button" className="btn-link" onClick={() => openSettings('packs')} data-testid="preset-open-packs">
-            Open Settings › Model packs
-          </button>
+          {blocked.some((p) => reasonOf(p) === NO_DEFAULT_PACK) ? (
+            <button type="button" className="btn-link" onClick={openAddVenhancer} data-testid="preset-add-venhancer">
+              Add VEnhancer…
+            </button>
+          ) : (
+            <button type="button" className="btn-link" onClick={() => openSettings('packs')} data-testid="preset-open-packs">
+              Open Settings › Model packs
+            </button>
+          )}
         </span>
       )}
       {presets.error && (

@@ -1,10 +1,17 @@
-// The "Model packs" tab: built-in test packs and installed packs with their verification status, importing a pack
-// folder through the file browser, and removing an installed pack after a confirmation.
+// The "Model packs" tab: built-in and installed packs with their family, the device they will run on and their
+// verification status; Add VEnhancer… (export the released model into a pack), importing a pack folder or a bare
+// .onnx model through the file browser, and removing an installed pack after a confirmation.
 import { useState } from 'react';
 import type { PackInfo } from '../../../../main/common/api';
-import { useImportPack, usePacks, useRemovePack } from '../../state/server';
+import { venhancerJobRunning } from '../../../../main/common/venhancer-setup-model';
+import { useStore } from '../../lib/store';
+import { useEngineCheck, useEnginePrefs, useEngineProviders, useImportPack, usePacks, useRemovePack } from '../../state/server';
+import { openAddVenhancer, settingsStore } from '../../state/settings-ui';
 import { errorMessage, showInfo } from '../../state/toasts';
+import { useVenhancerStatus, useVenhancerUpdates } from '../../state/venhancer-setup';
 import { FileBrowserDialog } from '../FileBrowserDialog';
+import { AddVenhancerDialog, jobSummary } from './AddVenhancerDialog';
+import { effectiveProvider } from './effective-provider';
 
 const STATUS_TEXT: Record<PackInfo['status'], string> = {
   ok: 'OK',
@@ -18,7 +25,30 @@ export function formatMegabytes(bytes: number): string {
   return mb > 0 && mb < 0.01 ? '< 0.01 MB' : `${mb.toFixed(mb < 100 ? 2 : 0)} MB`;
 }
 
+const FAMILY_TEXT: Record<string, string> = {
+  venhancer: 'VEnhancer (diffusion)',
+  'tiny-test': 'VEnhancer, tiny test model',
+  'analytic-test': 'Analytic test model',
+  'per-frame': 'Per frame',
+};
+
+/** "CPU", "CUDA (GPU 0)", or why nothing will run: what the engine preferences really run here. */
+function useRunsOn(): string | null {
+  const prefs = useEnginePrefs();
+  const providers = useEngineProviders();
+  const check = useEngineCheck();
+  if (!prefs.data || !providers.data || !check.data) return null;
+  const effective = effectiveProvider(prefs.data.provider, providers.data.autoProvider, prefs.data.allowCpuFallback, check.data.outcomes);
+  if (effective.runs === null) return 'nothing starts (see Engine)';
+  if (effective.runs === 'cpu') return 'CPU';
+  return `${effective.runs === 'cuda' ? 'CUDA' : effective.runs === 'dml' ? 'DirectML' : 'CoreML'} (GPU ${prefs.data.deviceId})`;
+}
+
 export function PacksPanel() {
+  useVenhancerUpdates();
+  const venhancer = useVenhancerStatus();
+  const addingVenhancer = useStore(settingsStore, (s) => s.addVenhancer);
+  const runsOn = useRunsOn();
   const packs = usePacks();
   const importPack = useImportPack();
   const removePack = useRemovePack();
@@ -43,6 +73,8 @@ export function PacksPanel() {
             <tr>
               <th>Pack</th>
               <th>Version</th>
+              <th>Family</th>
+              <th>Runs on</th>
               <th className="num">Size</th>
               <th>Status</th>
               <th aria-label="Actions" />
@@ -51,7 +83,7 @@ export function PacksPanel() {
           <tbody>
             {packs.isPending && (
               <tr>
-                <td colSpan={5} className="muted">
+                <td colSpan={7} className="muted">
                   Verifying packs…
                 </td>
               </tr>
@@ -71,6 +103,8 @@ export function PacksPanel() {
                   <div className="muted small">{pack.id}</div>
                 </td>
                 <td>{pack.version ?? '—'}</td>
+                <td data-testid="pack-family">{pack.family ? (FAMILY_TEXT[pack.family] ?? pack.family) : '—'}</td>
+                <td data-testid="pack-device">{pack.status === 'ok' ? (runsOn ?? '…') : '—'}</td>
                 <td className="num" data-testid="pack-size">
                   {formatMegabytes(pack.sizeBytes)}
                 </td>
@@ -117,8 +151,22 @@ export function PacksPanel() {
           </tbody>
         </table>
       </div>
+      {venhancer.data?.job && (venhancerJobRunning(venhancer.data.job) || !addingVenhancer) && (
+        <div className="row small venhancer-job-row" data-testid="venhancer-job-row" data-state={venhancer.data.job.state}>
+          <span className="grow">
+            Add VEnhancer: {venhancer.data.job.state === 'exporting' ? `${venhancer.data.job.stage} · ` : ''}
+            {jobSummary(venhancer.data.job)}
+          </span>
+          <button type="button" className="btn btn-small" onClick={openAddVenhancer}>
+            Show
+          </button>
+        </div>
+      )}
       <div className="dialog-actions">
         <span className="muted small">{importPack.isPending ? 'Verifying and copying the pack…' : ''}</span>
+        <button className="btn" onClick={openAddVenhancer} data-testid="add-venhancer">
+          Add VEnhancer…
+        </button>
         <button className="btn" onClick={() => setBrowsing(true)} disabled={importPack.isPending} data-testid="import-pack">
           Import pack…
         </button>
@@ -126,6 +174,7 @@ export function PacksPanel() {
           Import ONNX model…
         </button>
       </div>
+      <AddVenhancerDialog open={addingVenhancer} onOpenChange={(open) => settingsStore.set({ addVenhancer: open })} />
       <FileBrowserDialog
         open={browsing}
         onOpenChange={setBrowsing}

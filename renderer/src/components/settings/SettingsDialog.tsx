@@ -37,7 +37,7 @@ export function SettingsDialog() {
   const open = useStore(settingsStore, (s) => s.open);
   const tab = useStore(settingsStore, (s) => s.tab);
   return (
-    <Dialog.Root open={open} onOpenChange={(o) => settingsStore.set({ open: o })}>
+    <Dialog.Root open={open} onOpenChange={(o) => settingsStore.set(o ? { open: true } : { open: false, addVenhancer: false })}>
       <Dialog.Portal>
         <Dialog.Overlay className="dialog-overlay" />
         <Dialog.Content className="dialog settings" data-testid="settings-dialog" aria-describedby={undefined}>
