@@ -7,7 +7,8 @@ import type { Rational } from '../common/model';
 import { ClipSettingsSchema, defaultClipSettings, type ClipSettings } from '../common/settings';
 import { describeZodError } from './errors';
 import type { ChangeRecorder } from './history';
-import { clipEnd, type ClipRow, type ProjectQueries, type TrackRow } from './queries';
+import { clipName, clipsName, moveLabel, settingsLabel, trimLabel } from './history-labels';
+import { clipEnd, settingsFromJson, type ClipRow, type ProjectQueries, type TrackRow } from './queries';
 import { requireFrame, requireIdList, requireInteger } from './validate';
 
 export type EditContext = { q: ProjectQueries; rec: ChangeRecorder; fps: Rational };
@@ -39,7 +40,7 @@ export function addClip(
     source_out: sourceOut,
     settings: JSON.stringify(defaultClipSettings()),
   });
-  return { label: 'Add clip', result: clip };
+  return { label: `Add ${clipName(ctx.q, clip)} to ${requireTrack(ctx.q, trackId).name}`, result: clip };
 }
 
 export function moveClips(ctx: EditContext, moves: { clipId: number; trackId: number; start: number }[]): Edit<void> {
@@ -56,7 +57,7 @@ export function moveClips(ctx: EditContext, moves: { clipId: number; trackId: nu
   const moving = new Set(clipIds);
   for (const { after } of placed) overwrite(ctx, after.track_id, after.start, clipEnd(after), moving);
   for (const { clip, after } of placed) ctx.rec.updateClip(clip, after);
-  return { label: count(placed.length, 'Move clip', 'Move %d clips'), result: undefined };
+  return { label: moveLabel(ctx.q, placed.map(({ clip, after }) => ({ before: clip, after }))), result: undefined };
 }
 
 export function trimClip(ctx: EditContext, input: { clipId: number; start: number; sourceIn: number; sourceOut: number }): Edit<void> {
@@ -66,7 +67,7 @@ export function trimClip(ctx: EditContext, input: { clipId: number; start: numbe
   const after: ClipRow = { ...clip, start, source_in: sourceIn, source_out: sourceOut };
   overwrite(ctx, clip.track_id, start, clipEnd(after), new Set([clip.id]));
   ctx.rec.updateClip(clip, after);
-  return { label: 'Trim clip', result: undefined };
+  return { label: trimLabel(ctx.q, clip, after), result: undefined };
 }
 
 export function splitClips(ctx: EditContext, clipIds: number[], at: number): Edit<void> {
@@ -80,7 +81,7 @@ export function splitClips(ctx: EditContext, clipIds: number[], at: number): Edi
     const { id: _left, ...right } = clip;
     ctx.rec.insertClip({ ...right, start: frame, source_in: cut });
   }
-  return { label: count(spanning.length, 'Split clip', 'Split %d clips'), result: undefined };
+  return { label: `Split ${clipsName(ctx.q, spanning)}`, result: undefined };
 }
 
 export function deleteClips(ctx: EditContext, clipIds: number[], ripple: boolean): Edit<void> {
@@ -99,12 +100,14 @@ export function deleteClips(ctx: EditContext, clipIds: number[], ripple: boolean
       }
     }
   }
-  const label = ripple ? count(doomed.length, 'Ripple delete clip', 'Ripple delete %d clips') : count(doomed.length, 'Delete clip', 'Delete %d clips');
+  const label = `${ripple ? 'Ripple delete' : 'Delete'} ${clipsName(ctx.q, doomed)}`;
   return { label, result: undefined };
 }
 
 export function setClipSettings(ctx: EditContext, writes: { clipIds: number[]; settings: ClipSettings }[]): Edit<void> {
   if (!Array.isArray(writes) || writes.length === 0) throw new ApiError('BAD_REQUEST', 'Give at least one settings write.');
+  const firstBefore = new Map<number, { clip: ClipRow; before: ClipSettings }>();
+  const lastAfter = new Map<number, ClipSettings>();
   for (const { clipIds, settings } of writes) {
     const ids = requireIdList('clipIds', clipIds);
     const parsed = ClipSettingsSchema.safeParse(settings);
@@ -113,10 +116,13 @@ export function setClipSettings(ctx: EditContext, writes: { clipIds: number[]; s
     // Re-read each clip: a clip listed in two writes takes the later one.
     for (const id of ids) {
       const clip = requireClip(ctx.q, id);
+      if (!firstBefore.has(id)) firstBefore.set(id, { clip, before: settingsFromJson(clip.settings, id) });
       ctx.rec.updateClip(clip, { ...clip, settings: json });
+      lastAfter.set(id, parsed.data);
     }
   }
-  return { label: 'Change enhancement settings', result: undefined };
+  const changes = [...firstBefore].map(([id, { clip, before }]) => ({ clip, before, after: lastAfter.get(id)! }));
+  return { label: settingsLabel(ctx.q, changes), result: undefined };
 }
 
 /** Makes room for [from, to) on a track: clips there (other than `keep`) are trimmed, split or removed. */
@@ -178,8 +184,4 @@ function requireTrack(q: ProjectQueries, id: number): TrackRow {
   const track = q.getTrack.get(id);
   if (!track) throw new ApiError('NOT_FOUND', `No track with id ${id} on the timeline.`);
   return track;
-}
-
-function count(n: number, one: string, many: string): string {
-  return n === 1 ? one : many.replace('%d', String(n));
 }

@@ -99,7 +99,7 @@ test('inspector edits are stored per clip, undoable, validated, applied to sever
   // Leaving the field after Enter sends nothing more: one change, one history entry.
   await inspector.getByTestId('inspector-title').click();
   expect(await historyTotal()).toBe(historyBefore + 1);
-  expect((await api('history.list', { limit: 1 })).entries[0].label).toMatch(/enhancement settings/i);
+  expect((await api('history.list', { limit: 1 })).entries[0].label).toBe('Scale 1 → 2 on alpha.mp4');
 
   // Ctrl+Z reverts it, in the store and in the field.
   await page.keyboard.press('Control+z');

@@ -51,7 +51,7 @@ describe('addClip', () => {
     const clip = add(10, 5, 29);
     expect(clip).toMatchObject({ mediaId, trackId, start: 10, sourceIn: 5, sourceOut: 29, settings: defaultClipSettings() });
     expect(store.getClip(clip.id)).toEqual(clip);
-    expect(store.state().undoLabel).toBe('Add clip');
+    expect(store.state().undoLabel).toBe('Add long.mp4 to V1');
   });
 
   it('overwrites what it lands on: trims, splits and removes', () => {
@@ -144,7 +144,7 @@ describe('moveClips', () => {
     store.moveClips([{ clipId: a.id, trackId: v2.id, start: 5 }]);
     expect(layout()).toEqual([]);
     expect(layout(v2.id)).toEqual([[5, 0, 10]]);
-    expect(store.state().undoLabel).toBe('Move clip');
+    expect(store.state().undoLabel).toBe('Move long.mp4 to V2 +5 frames');
   });
 
   it('rejects bad moves', () => {
@@ -181,7 +181,7 @@ describe('trimClip', () => {
     add(20, 0, 20); // [20,40)
     store.trimClip({ clipId: a.id, start: 5, sourceIn: 15, sourceOut: 45 }); // [5,35)
     expect(layout()).toEqual([[5, 15, 45], [35, 15, 20]]);
-    expect(store.state().undoLabel).toBe('Trim clip');
+    expect(store.state().undoLabel).toBe('Trim long.mp4');
   });
 
   it('validates the trim against the media', () => {
@@ -224,7 +224,7 @@ describe('deleteClips', () => {
     add(10, 0, 10);
     store.deleteClips([a.id], false);
     expect(layout()).toEqual([[10, 0, 10]]);
-    expect(store.state().undoLabel).toBe('Delete clip');
+    expect(store.state().undoLabel).toBe('Delete long.mp4');
   });
 
   it('ripple closes each gap per track', () => {
@@ -258,7 +258,7 @@ describe('setClipSettings', () => {
     expect(store.getClip(a.id)!.settings).toEqual(settings);
     expect(store.getClip(b.id)!.settings).toEqual(settings);
     expect(store.listHistory(100).total).toBe(entries + 1);
-    expect(store.state().undoLabel).toBe('Change enhancement settings');
+    expect(store.state().undoLabel).toBe('Engine classic → diffusion, Scale 1 → 4 and 1 more on 2 clips');
   });
 
   it('rejects invalid settings naming the field, and changes nothing', () => {
@@ -325,7 +325,7 @@ describe('media, project settings and jobs', () => {
     const clip = add(0, 0, 10);
     store.deleteClips([clip.id], false);
     store.removeMedia(mediaId);
-    expectRejected(() => store.undo(), 'CONFLICT', /Can't undo "Delete clip": it needs media that has since been removed/);
+    expectRejected(() => store.undo(), 'CONFLICT', /Can't undo "Delete long.mp4": it needs media that has since been removed/);
   });
 
   it('validates project settings', () => {
@@ -355,5 +355,45 @@ describe('media, project settings and jobs', () => {
     store.close();
     expect(() => store.state()).toThrow(/is closed/);
     store = openProjectStore(store.path);
+  });
+});
+
+describe('history labels say what changed and on which clip', () => {
+  it('trims: which edge, by how many frames, with the sign of the change in length', () => {
+    const a = add(0, 10, 30);
+    store.trimClip({ clipId: a.id, start: 0, sourceIn: 10, sourceOut: 26 });
+    expect(store.state().undoLabel).toBe('Trim end of long.mp4 −4 frames');
+    store.trimClip({ clipId: a.id, start: 2, sourceIn: 12, sourceOut: 26 });
+    expect(store.state().undoLabel).toBe('Trim start of long.mp4 −2 frames');
+    store.trimClip({ clipId: a.id, start: 1, sourceIn: 11, sourceOut: 26 });
+    expect(store.state().undoLabel).toBe('Trim start of long.mp4 +1 frame');
+  });
+
+  it('moves and deletes of several clips count them', () => {
+    const a = add(0, 0, 10);
+    const b = add(20, 0, 10);
+    store.moveClips([
+      { clipId: a.id, trackId, start: 100 },
+      { clipId: b.id, trackId, start: 120 },
+    ]);
+    expect(store.state().undoLabel).toBe('Move 2 clips');
+    store.moveClips([{ clipId: a.id, trackId, start: 90 }]);
+    expect(store.state().undoLabel).toBe('Move long.mp4 −10 frames');
+    store.deleteClips([a.id, b.id], true);
+    expect(store.state().undoLabel).toBe('Ripple delete 2 clips');
+  });
+
+  it('settings: values before and after, a prompt only named, clips whose values differed show the new one', () => {
+    const a = add(0, 0, 10);
+    const b = add(10, 0, 10);
+    store.setClipSettings([a.id], { ...defaultClipSettings(), scale: 2 });
+    expect(store.state().undoLabel).toBe('Scale 1 → 2 on long.mp4');
+    store.setClipSettings([a.id, b.id], { ...defaultClipSettings(), scale: 4 });
+    expect(store.state().undoLabel).toBe('Scale → 4 on 2 clips');
+    store.setClipSettings([b.id], { ...defaultClipSettings(), scale: 4, prompt: 'a cat', targetFps: 48 });
+    expect(store.state().undoLabel).toBe('Frame rate source → 48, Change prompt on long.mp4');
+    // Only the clip that changed is counted.
+    store.setClipSettings([a.id, b.id], { ...defaultClipSettings(), scale: 4, prompt: 'a cat', targetFps: 48 });
+    expect(store.state().undoLabel).toBe('Frame rate source → 48, Change prompt on long.mp4');
   });
 });

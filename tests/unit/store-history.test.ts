@@ -47,7 +47,7 @@ describe('undo and redo of each edit', () => {
   it('addTrack', () => expectUndoable(() => store.addTrack(), 'Add track'));
   it('addClip with overwrite', () => {
     add(0, 0, 100);
-    expectUndoable(() => add(30, 0, 10), 'Add clip');
+    expectUndoable(() => add(30, 0, 10), 'Add a.mp4 to V1');
   });
   it('moveClips', () => {
     const a = add(0);
@@ -58,15 +58,15 @@ describe('undo and redo of each edit', () => {
   it('trimClip', () => {
     const a = add(0);
     add(20);
-    expectUndoable(() => store.trimClip({ clipId: a.id, start: 0, sourceIn: 0, sourceOut: 30 }), 'Trim clip');
+    expectUndoable(() => store.trimClip({ clipId: a.id, start: 0, sourceIn: 0, sourceOut: 30 }), 'Trim end of a.mp4 +10 frames');
   });
   it('splitClips', () => {
     const a = add(0, 0, 100);
-    expectUndoable(() => store.splitClips([a.id], 50), 'Split clip');
+    expectUndoable(() => store.splitClips([a.id], 50), 'Split a.mp4');
   });
   it('deleteClips', () => {
     const a = add(0);
-    expectUndoable(() => store.deleteClips([a.id], false), 'Delete clip');
+    expectUndoable(() => store.deleteClips([a.id], false), 'Delete a.mp4');
   });
   it('ripple delete', () => {
     const a = add(0);
@@ -77,7 +77,7 @@ describe('undo and redo of each edit', () => {
   });
   it('setClipSettings', () => {
     const a = add(0);
-    expectUndoable(() => store.setClipSettings([a.id], { ...defaultClipSettings(), seed: 7 }), 'Change enhancement settings');
+    expectUndoable(() => store.setClipSettings([a.id], { ...defaultClipSettings(), seed: 7 }), 'Seed 666 → 7 on a.mp4');
   });
 });
 
@@ -95,11 +95,11 @@ describe('history', () => {
     add(40);
     store.undo();
     store.undo();
-    expect(store.state()).toMatchObject({ canRedo: true, redoLabel: 'Add clip' });
+    expect(store.state()).toMatchObject({ canRedo: true, redoLabel: 'Add a.mp4 to V1' });
     store.addTrack();
     expect(store.state()).toMatchObject({ canUndo: true, canRedo: false, undoLabel: 'Add track', redoLabel: null });
     expect(store.redo()).toBeNull();
-    expect(store.listHistory(10)).toMatchObject({ total: 2, entries: [{ label: 'Add track', undone: false }, { label: 'Add clip', undone: false }] });
+    expect(store.listHistory(10)).toMatchObject({ total: 2, entries: [{ label: 'Add track', undone: false }, { label: 'Add a.mp4 to V1', undone: false }] });
   });
 
   it('survives closing and reopening: undo and redo keep working', () => {
@@ -113,16 +113,16 @@ describe('history', () => {
     store.close();
 
     store = openProjectStore(file);
-    expect(withoutRevision(store.state())).toEqual({ ...split, canRedo: true, redoLabel: 'Move clip' });
-    expect(store.undo()?.label).toBe('Split clip');
+    expect(withoutRevision(store.state())).toEqual({ ...split, canRedo: true, redoLabel: 'Move a.mp4 +200 frames' });
+    expect(store.undo()?.label).toBe('Split a.mp4');
     store.close();
 
     store = openProjectStore(file);
-    expect(store.undo()?.label).toBe('Add clip');
-    expect(withoutRevision(store.state())).toEqual({ ...empty, canRedo: true, redoLabel: 'Add clip' });
-    expect(store.redo()?.label).toBe('Add clip');
-    expect(store.redo()?.label).toBe('Split clip');
-    expect(withoutRevision(store.state())).toEqual({ ...split, canRedo: true, redoLabel: 'Move clip' });
+    expect(store.undo()?.label).toBe('Add a.mp4 to V1');
+    expect(withoutRevision(store.state())).toEqual({ ...empty, canRedo: true, redoLabel: 'Add a.mp4 to V1' });
+    expect(store.redo()?.label).toBe('Add a.mp4 to V1');
+    expect(store.redo()?.label).toBe('Split a.mp4');
+    expect(withoutRevision(store.state())).toEqual({ ...split, canRedo: true, redoLabel: 'Move a.mp4 +200 frames' });
   });
 
   it('lists entries newest first with labels and the total', () => {
@@ -133,8 +133,8 @@ describe('history', () => {
     const { entries, total } = store.listHistory(2);
     expect(total).toBe(3);
     expect(entries.map((e) => [e.label, e.undone])).toEqual([
-      ['Ripple delete clip', true],
-      ['Change enhancement settings', false],
+      ['Ripple delete a.mp4', true],
+      ['Scale 1 → 2 on a.mp4', false],
     ]);
     expect(entries[0].createdAt).toBeGreaterThan(0);
     expect(() => store.listHistory(0)).toThrow(/limit must be greater than 0/);
@@ -144,7 +144,7 @@ describe('history', () => {
     add(0);
     expect(() => add(10, 5, 5)).toThrow();
     expect(store.listHistory(10).total).toBe(1);
-    expect(store.undo()?.label).toBe('Add clip');
+    expect(store.undo()?.label).toBe('Add a.mp4 to V1');
   });
 });
 
@@ -159,7 +159,7 @@ describe('makeBigProject (benchmark fixture)', () => {
       expect(state.clips).toHaveLength(30);
       expect(big.listHistory(1).total).toBe(100);
       const before = withoutRevision(state);
-      expect(big.undo()?.label).toBe('Change enhancement settings');
+      expect(big.undo()?.label).toBe('Seed 1001 → 1002 on bench.mp4');
       expect(big.redo()).not.toBeNull();
       expect(withoutRevision(big.state())).toEqual(before);
       for (let i = 0; i < 100; i++) expect(big.undo()).not.toBeNull();
