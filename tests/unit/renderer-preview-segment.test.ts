@@ -134,8 +134,12 @@ describe('previewSegment: I/O marks', () => {
     expect(previewSegment(base({ markIn: 230, markOut: 350 }), 10)).toEqual({ clipId: 3, start: 300, end: 350 });
   });
 
-  it('a selected clip outside the marks is ignored', () => {
+  it('marks that do not touch the selected clip give way to it: 2 s around the playhead on it, else its first 2 s', () => {
     selectOnly([2]);
+    expect(previewSegment(base({ markIn: 230, markOut: 350 }), 10)).toEqual({ clipId: 2, start: 100, end: 148 });
+    expect(previewSegment(base({ markIn: 230, markOut: 350 }), 150)).toEqual({ clipId: 2, start: 126, end: 174 });
+    // Nothing selected: the marks as before.
+    selectOnly([]);
     expect(previewSegment(base({ markIn: 230, markOut: 350 }), 10)).toEqual({ clipId: 1, start: 230, end: 240 });
   });
 

@@ -19,7 +19,7 @@ export const SHORTCUTS: [string, string][] = [
   ['Shift + Ctrl/Cmd + Z, Ctrl + Y', 'Redo'],
   ['Ctrl/Cmd + A', 'Select all clips'],
   ['Esc', 'Cancel the running preview, else clear selection'],
-  ['P', 'Preview the marked segment (or 2 s around the playhead)'],
+  ['P', 'Preview the marked segment, the selected clip when the marks miss it, or 2 s around the playhead'],
   ['Alt + drag on a clip', 'Select a segment to preview (or drag on the status bar)'],
   ['Compare: Space / ← → / Home', 'Play-pause the loop / step a frame / loop start'],
   ['Compare: 1 / 2 / 3, B, Z', 'Wipe / side by side / A/B, flip A/B, zoom fit-100-200-400 %'],

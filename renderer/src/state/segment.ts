@@ -1,5 +1,6 @@
 // Which segment a preview covers: a range dragged on the render-status bar (or Alt+drag on a clip), else the I/O
-// marks, else 2 s around the playhead; always inside one clip, in timeline frames [start, end).
+// marks (or the selected clip, when the marks do not touch it), else 2 s around the playhead; always inside one
+// clip, in timeline frames [start, end).
 import type { Clip, ProjectState } from '../../../main/common/model';
 import { createStore } from '../lib/store';
 import { editorStore } from './editor';
@@ -45,8 +46,9 @@ function clampTo(clip: Clip, start: number, end: number): PreviewSegment | null 
   return e > s ? { clipId: clip.id, start: s, end: e } : null;
 }
 
-/** The segment to preview, in timeline frames: a dragged range, else the I/O marks, else 2 s around the playhead,
- *  clamped to one clip; or a message saying what to do. */
+/** The segment to preview, in timeline frames: a dragged range, else the I/O marks (unless a clip is selected that
+ *  they do not touch: then that clip), else 2 s around the playhead, clamped to one clip; or a message saying what
+ *  to do. */
 export function previewSegment(state: ProjectState, playhead: number): PreviewSegment | { error: string } {
   const dragged = segmentStore.get().range;
   if (dragged) {
@@ -55,19 +57,28 @@ export function previewSegment(state: ProjectState, playhead: number): PreviewSe
     if (segment) return segment;
   }
 
+  const fps = state.project.fps.num / state.project.fps.den;
+  const length = Math.max(1, Math.round(2 * fps));
   const { markIn, markOut } = state.project;
   if (markIn !== null && markOut !== null && markOut > markIn) {
     // The clip under the in mark, unless a selected clip overlaps the marked range.
     const overlapping = clipsOverlapping(state, markIn, markOut);
     const selection = editorStore.get().selection;
-    const clip =
-      overlapping.find((c) => selection.has(c.id)) ?? clipsOverlapping(state, markIn, markIn + 1)[0] ?? overlapping[0];
+    const selectedInMarks = overlapping.find((c) => selection.has(c.id));
+    const selected = state.clips.filter((c) => selection.has(c.id)).sort((a, b) => a.start - b.start);
+    if (!selectedInMarks && selected.length > 0) {
+      // Marks that do not touch the selected clip are about another part of the timeline: P means this clip, 2 s
+      // around the playhead when it is on the clip, else its first 2 s.
+      const clip = selected.find((c) => c.start <= playhead && playhead < clipEnd(c)) ?? selected[0];
+      const start = clip.start <= playhead && playhead < clipEnd(clip) ? playhead - Math.floor(length / 2) : clip.start;
+      const segment = clampTo(clip, start, start + length);
+      if (segment) return segment;
+    }
+    const clip = selectedInMarks ?? clipsOverlapping(state, markIn, markIn + 1)[0] ?? overlapping[0];
     const segment = clip && clampTo(clip, markIn, markOut);
     if (segment) return segment;
   }
 
-  const fps = state.project.fps.num / state.project.fps.den;
-  const length = Math.max(1, Math.round(2 * fps));
   const clip = pickClip(clipsOverlapping(state, playhead, playhead + 1));
   if (!clip) return { error: NO_CLIP_MESSAGE };
   const start = playhead - Math.floor(length / 2);
