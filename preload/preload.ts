@@ -55,6 +55,7 @@ const METHOD_NAMES = [
   'cache.clear',
   'cache.setLimit',
   'export.codecs',
+  'export.summary',
   'export.start',
   'export.list',
   'export.pause',

@@ -17,7 +17,10 @@ import {
   ClipRenderStatusSchema,
   ExportCodecSchema,
   ExportJobSchema,
+  ExportConformSchema,
+  ExportRangeSchema,
   ExportSpecSchema,
+  ExportSummarySchema,
   FarmStatusSchema,
   MAX_CACHE_LIMIT_BYTES,
   MIN_CACHE_LIMIT_BYTES,
@@ -295,6 +298,8 @@ export const Methods = {
   // Export and the render queue
   /** The export codecs, hardware encoders marked available when the installed ffmpeg has them. */
   'export.codecs': method(nothing, z.array(ExportCodecSchema)),
+  /** Output size, rate, duration and a time estimate of an export of this range, before it starts. */
+  'export.summary': method(z.object({ range: ExportRangeSchema, conform: ExportConformSchema }), ExportSummarySchema),
   /** Queues an export. Fails with FILE_EXISTS when the output exists and overwrite is false. */
   'export.start': method(ExportSpecSchema, ExportJobSchema),
   'export.list': method(nothing, z.array(ExportJobSchema)),

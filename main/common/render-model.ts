@@ -199,6 +199,21 @@ export const ExportSpecSchema = z.object({
 });
 export type ExportSpec = z.infer<typeof ExportSpecSchema>;
 
+/** What an export would produce, shown in the export dialog before it starts. */
+export const ExportSummarySchema = z.object({
+  width: int.positive(),
+  height: int.positive(),
+  fps: RationalSchema,
+  frames: int.nonnegative(),
+  durationSec: z.number().nonnegative(),
+  /** Clips the range shows (each counted once). */
+  clips: int.nonnegative(),
+  /** Seconds the enhancement would take here, from rates measured on this machine; null until every engine and
+   *  pack the range uses has run once here. */
+  estimateSec: z.number().nonnegative().nullable(),
+});
+export type ExportSummary = z.infer<typeof ExportSummarySchema>;
+
 /** What the render queue shows of a farm export: each piece's state and who renders it, and the workers. */
 export const FarmStatusSchema = z.object({
   /** The farm's URL without its password. */

@@ -103,7 +103,7 @@ export function toExportJob(job: Job, payload: ExportPayload): ExportJob {
 export async function planSpec(
   store: ProjectStore,
   renderer: ChunkRenderer,
-  spec: ExportSpec,
+  spec: Pick<ExportSpec, 'range' | 'conform'>,
 ): Promise<{ plan: ExportPlan; sources: Record<string, ExportSource> }> {
   const state = store.state();
   const mediaById = new Map(state.media.map((m) => [m.id, m]));
@@ -147,6 +147,22 @@ export async function planSpec(
     used[segment.clipId] = source;
   }
   return { plan, sources: used };
+}
+
+/** Seconds the enhancement of the plan's clips would take here (engine time at each clip's own output rate), from
+ *  rates measured on this machine; null when one of them has no measured rate yet. */
+export function estimatePlanSeconds(renderer: ChunkRenderer, plan: ExportPlan, sources: Record<string, ExportSource>): number | null {
+  const exportFps = plan.fps.num / plan.fps.den;
+  let total = 0;
+  for (const segment of plan.segments) {
+    if (segment.kind !== 'clip') continue;
+    const { variant } = sources[segment.clipId];
+    const variantFrames = Math.ceil(((segment.outputEnd - segment.outputStart) * (variant.output.fps.num / variant.output.fps.den)) / exportFps);
+    const seconds = renderer.estimateSec(variant, variantFrames);
+    if (seconds === null) return null;
+    total += seconds;
+  }
+  return total;
 }
 
 async function sourceOf(renderer: ChunkRenderer, media: MediaAsset, clipId: number, settings: ExportSource['variant']['settings']): Promise<ExportSource> {

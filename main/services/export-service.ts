@@ -3,12 +3,13 @@ import path from 'node:path';
 import { ApiError } from '../common/api-error';
 import { installedEncoders, listCodecs, listedDefinitions } from '../export/codecs';
 import { EncoderProbeCache } from '../export/encoder-probe';
+import { estimatePlanSeconds, planSpec } from '../export/export-job';
 import { ExportQueue } from '../export/export-queue';
 import { FarmError } from '../farm/farm-connection';
 import { probeFarm } from '../farm/farm-probe';
 import type { Handlers, ServiceContext } from './context';
 
-type ExportMethods = 'export.codecs' | 'export.start' | 'export.list' | 'export.pause' | 'export.resume' | 'export.cancel' | 'export.remove' | 'farm.status';
+type ExportMethods = 'export.codecs' | 'export.summary' | 'export.start' | 'export.list' | 'export.pause' | 'export.resume' | 'export.cancel' | 'export.remove' | 'farm.status';
 
 /** A farm that cannot be reached is the person's input to fix (the URL, the server): BAD_REQUEST with the reason. */
 async function farmStatus(url: string) {
@@ -47,6 +48,20 @@ export function exportHandlers(ctx: ServiceContext): Pick<Handlers, ExportMethod
       const encoders = await installedEncoders(ffmpeg);
       return listCodecs(encoders, await probes.verdicts(ffmpeg, listedDefinitions(encoders)));
     },
+    'export.summary': ({ range, conform }) =>
+      ctx.queue.run(async () => {
+        const renderer = ctx.chunkRenderer();
+        const { plan, sources } = await planSpec(ctx.requireStore(), renderer, { range, conform });
+        return {
+          width: plan.width,
+          height: plan.height,
+          fps: plan.fps,
+          frames: plan.frames,
+          durationSec: (plan.frames * plan.fps.den) / plan.fps.num,
+          clips: Object.keys(sources).length,
+          estimateSec: estimatePlanSeconds(renderer, plan, sources),
+        };
+      }),
     // Planning reads the project: it runs in the project queue so no edit or close lands in between.
     'export.start': async (spec) => {
       // Checked before planning: a wrong farm URL never leaves a job waiting for a farm that is not there.

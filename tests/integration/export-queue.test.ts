@@ -69,6 +69,16 @@ afterAll(async () => {
 });
 
 describe('render queue', () => {
+  it('summarises an export before it starts: size, rate, duration, clips, and no estimate before the engine ran here', async () => {
+    const summary = await call(services, 'export.summary', { range: { kind: 'timeline' }, conform: { policy: 'first' } });
+    expect(summary).toEqual({ width: 320, height: 240, fps: { num: 24, den: 1 }, frames: FRAMES, durationSec: SECONDS, clips: 1, estimateSec: null });
+    const custom = await call(services, 'export.summary', {
+      range: { kind: 'timeline' },
+      conform: { policy: 'custom', width: 640, height: 360, fps: { num: 30, den: 1 } },
+    });
+    expect(custom).toMatchObject({ width: 640, height: 360, fps: { num: 30, den: 1 }, frames: SECONDS * 30, durationSec: SECONDS });
+  });
+
   it('lists the codecs, the installed software encoders available', async () => {
     const codecs = await call(services, 'export.codecs', {});
     expect(codecs.filter((c) => !c.hardware).map((c) => [c.id, c.available])).toEqual([

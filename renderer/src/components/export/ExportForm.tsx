@@ -15,6 +15,7 @@ import { closeExportDialog, setRenderQueueOpen } from '../../state/export-ui';
 import { call, errorCode } from '../../state/server';
 import { errorMessage, showError } from '../../state/toasts';
 import { FileBrowserDialog } from '../FileBrowserDialog';
+import { ExportSummary } from './ExportSummary';
 import { RenderOnField } from './RenderOnField';
 import {
   draftToSpecInput,
@@ -396,6 +397,7 @@ export function ExportForm({ state }: { state: ProjectState }) {
         </div>
       )}
 
+      <ExportSummary state={state} specInput={draftToSpecInput(fitted, clipIds, false)} />
       <div className="dialog-actions">
         <span className="muted small">Renders in the background; the render queue shows its progress.</span>
         <button type="button" className="btn" onClick={closeExportDialog}>
