@@ -97,6 +97,9 @@ test('export from the dialog, replace on confirm, pause and resume, and the queu
   await dialog.getByTestId('export-crf').fill('20');
   await expect(dialog.getByTestId('export-crf-error')).toHaveCount(0);
   await dialog.getByTestId('export-audio').selectOption('aac');
+  // Before it starts, the dialog says what the export produces: the clip's size and rate, 2 s, one clip; no
+  // time estimate yet, the engine never having run here.
+  await expect(dialog.getByTestId('export-summary')).toContainText('160×120 · 24 fps · 2.00 s (48 frames) · 1 clip · run a preview');
   await dialog.getByTestId('export-start').click();
 
   // The dialog closes, the queue opens, and the job runs to done with a notification.
