@@ -22,3 +22,9 @@ export function secondsToFrame(sec: number, fps: Rational): number {
 export function durationInFrames(durationSec: number, fps: Rational): number {
   return Math.max(0, Math.ceil((durationSec * fps.num) / fps.den - FRAME_EPSILON));
 }
+
+/** "+12 frames", "−1 frame": a signed count of frames with a real minus sign, as editors print deltas. */
+export function formatFrameDelta(delta: number): string {
+  const n = Math.abs(delta);
+  return `${delta < 0 ? '−' : '+'}${n} frame${n === 1 ? '' : 's'}`;
+}

@@ -1,6 +1,7 @@
 // What a history entry says: the edit, what it changed and on which clip ("Scale 1 → 4 on t2v.mp4", "Trim end of
 // life360.mp4 −4 frames"), so the History panel and Undo/Redo read like an editor's, not like a list of verbs.
 import path from 'node:path';
+import { formatFrameDelta } from '../common/frame-time';
 import type { ClipSettings } from '../common/settings';
 import type { ClipRow, ProjectQueries, TrackRow } from './queries';
 
@@ -15,19 +16,13 @@ export function clipsName(q: ProjectQueries, clips: Pick<ClipRow, 'id' | 'media_
   return clips.length === 1 ? clipName(q, clips[0]) : `${clips.length} clips`;
 }
 
-/** "+12 frames", "−1 frame" (a real minus sign, as editors print deltas). */
-export function frameDelta(delta: number): string {
-  const n = Math.abs(delta);
-  return `${delta < 0 ? '−' : '+'}${n} frame${n === 1 ? '' : 's'}`;
-}
-
 export function moveLabel(q: ProjectQueries, moves: { before: ClipRow; after: ClipRow }[]): string {
   if (moves.length !== 1) return `Move ${moves.length} clips`;
   const [{ before, after }] = moves;
   const name = clipName(q, before);
   const parts: string[] = [];
   if (after.track_id !== before.track_id) parts.push(`to ${trackName(q.getTrack.get(after.track_id), after.track_id)}`);
-  if (after.start !== before.start) parts.push(frameDelta(after.start - before.start));
+  if (after.start !== before.start) parts.push(formatFrameDelta(after.start - before.start));
   return parts.length ? `Move ${name} ${parts.join(' ')}` : `Move ${name}`;
 }
 
@@ -35,8 +30,8 @@ export function trimLabel(q: ProjectQueries, before: ClipRow, after: ClipRow): s
   const name = clipName(q, before);
   const startDelta = after.source_in - before.source_in;
   const endDelta = after.source_out - before.source_out;
-  if (startDelta !== 0 && endDelta === 0) return `Trim start of ${name} ${frameDelta(-startDelta)}`;
-  if (endDelta !== 0 && startDelta === 0) return `Trim end of ${name} ${frameDelta(endDelta)}`;
+  if (startDelta !== 0 && endDelta === 0) return `Trim start of ${name} ${formatFrameDelta(-startDelta)}`;
+  if (endDelta !== 0 && startDelta === 0) return `Trim end of ${name} ${formatFrameDelta(endDelta)}`;
   return `Trim ${name}`;
 }
 

@@ -107,7 +107,10 @@ test('edits made in the editor survive a reload exactly', async ({ page }) => {
   await page.mouse.down();
   await page.mouse.move(handle!.x + handle!.width / 2 - 5 * px, handle!.y + 10, { steps: 4 });
   await page.mouse.move(handle!.x + handle!.width / 2 - 10 * px, handle!.y + 10, { steps: 4 });
+  // While dragging, the timeline says where the edge lands and by how much.
+  await expect(page.getByTestId('drag-readout')).toHaveText(/^End \d\d:\d\d:\d\d:\d\d · −10 frames · length 00:00:01:14$/);
   await page.mouse.up();
+  await expect(page.getByTestId('drag-readout')).toHaveCount(0);
   await expect(alphaClip).toHaveAttribute('data-duration', '38');
   await expect(alphaClip).toHaveAttribute('data-source-out', '38');
 
@@ -131,6 +134,7 @@ test('edits made in the editor survive a reload exactly', async ({ page }) => {
   await page.mouse.down();
   await page.mouse.move(grabX + 4 * px, grabY - rowHeight / 2, { steps: 4 });
   await page.mouse.move(grabX + 8 * px, grabY - rowHeight, { steps: 4 });
+  await expect(page.getByTestId('drag-readout')).toHaveText(/^Move to \d\d:\d\d:\d\d:\d\d · \+8 frames · up 1 track$/);
   await page.mouse.up();
   await expect(alphaClip).toHaveAttribute('data-start', '28');
   await expect(alphaClip).toHaveAttribute('data-track-id', String(track1Id));

@@ -1,7 +1,7 @@
 // The timeline: ruler, tracks with virtualised clips, playhead; owns the pointer interactions (move, trim,
 // drop from the bin or the file system) and keeps the playhead in view when zooming.
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef } from 'react';
-import type { Clip, Track } from '../../../../main/common/model';
+import type { Clip, ProjectState, Track } from '../../../../main/common/model';
 import { mediaDurationInFrames } from '../../lib/frames';
 import { snapOffset } from '../../lib/snapping';
 import { useStore } from '../../lib/store';
@@ -11,6 +11,7 @@ import { clearDraggedSegment, setDraggedSegment } from '../../state/segment';
 import { useEdit, useMoveClips, useTrimClip } from '../../state/server';
 import { handleDroppedFiles, MEDIA_DRAG_TYPE } from '../MediaBin';
 import { TimelineActionsContext, type TimelineActions } from './actions';
+import { dragReadout } from './drag-readout';
 import { DRAG_START_PX, HEADER_WIDTH, ROW_HEIGHT, RULER_HEIGHT } from './layout';
 import { Playhead } from './Playhead';
 import { RenderStatusBar } from './RenderStatusBar';
@@ -279,6 +280,7 @@ export function Timeline({ model }: { model: TimelineModel }) {
   return (
     <TimelineActionsContext.Provider value={actions}>
       <div className="timeline" data-testid="timeline" data-px-per-frame={pxPerFrame}>
+        <DragReadout state={model.state} />
         <div
           className="timeline-scroll"
           ref={scrollRef}
@@ -298,7 +300,7 @@ export function Timeline({ model }: { model: TimelineModel }) {
               <div className="timeline-row" key={track.id}>
                 <div className="track-header" style={{ width: HEADER_WIDTH, height: ROW_HEIGHT }}>
                   <span className="track-name">{track.name || `V${track.position + 1}`}</span>
-                  <span className="muted small">V{track.position + 1}</span>
+                  {track.name && track.name !== `V${track.position + 1}` && <span className="muted small">V{track.position + 1}</span>}
                 </div>
                 <TrackLane
                   track={track}
@@ -315,5 +317,18 @@ export function Timeline({ model }: { model: TimelineModel }) {
         </div>
       </div>
     </TimelineActionsContext.Provider>
+  );
+}
+
+/** The timecode and delta of the move or trim in progress, over the top left of the tracks. */
+function DragReadout({ state }: { state: ProjectState }) {
+  const drag = useStore(editorStore, (s) => s.drag);
+  const trim = useStore(editorStore, (s) => s.trim);
+  const text = dragReadout(state, drag, trim);
+  if (!text) return null;
+  return (
+    <div className="drag-readout" style={{ left: HEADER_WIDTH + 8, top: RULER_HEIGHT + 4 }} data-testid="drag-readout" role="status">
+      {text}
+    </div>
   );
 }
