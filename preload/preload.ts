@@ -21,6 +21,7 @@ const METHOD_NAMES = [
   'media.thumbnails',
   'media.url',
   'timeline.addTrack',
+  'timeline.setTrack',
   'timeline.addClip',
   'timeline.moveClips',
   'timeline.trimClip',

@@ -486,6 +486,7 @@ export function createServices(opts: ServicesOptions): Services {
     },
 
     'timeline.addTrack': () => edit((s) => void s.addTrack()),
+    'timeline.setTrack': (input) => edit((s) => s.setTrack(input)),
     'timeline.addClip': ({ mediaId, trackId, start, sourceIn, sourceOut }) =>
       edit((s) => {
         const asset = requireMedia(mediaId);

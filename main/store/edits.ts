@@ -21,6 +21,25 @@ export function addTrack({ q, rec }: EditContext): Edit<TrackRow> {
   return { label: 'Add track', result: track };
 }
 
+/** Shows or hides a track's video (hidden tracks are skipped by the viewer, previews and exports), or mutes its
+ *  audio (silence in exports, no sound in the viewer). */
+export function setTrack(ctx: EditContext, input: { trackId: number; hidden?: boolean; muted?: boolean }): Edit<void> {
+  const track = requireTrack(ctx.q, requireInteger('trackId', input.trackId));
+  for (const key of ['hidden', 'muted'] as const) {
+    if (input[key] !== undefined && typeof input[key] !== 'boolean') throw new ApiError('BAD_REQUEST', `${key} must be true or false.`);
+  }
+  const after: TrackRow = {
+    ...track,
+    hidden: input.hidden === undefined ? track.hidden : Number(input.hidden),
+    muted: input.muted === undefined ? track.muted : Number(input.muted),
+  };
+  ctx.rec.updateTrack(track, after);
+  const parts: string[] = [];
+  if (after.hidden !== track.hidden) parts.push(after.hidden ? `Hide ${track.name}` : `Show ${track.name}`);
+  if (after.muted !== track.muted) parts.push(after.muted ? `Mute the audio of ${track.name}` : `Unmute the audio of ${track.name}`);
+  return { label: parts.join(', ') || `Change ${track.name}`, result: undefined };
+}
+
 export function addClip(
   ctx: EditContext,
   input: { mediaId: number; trackId: number; start: number; sourceIn: number; sourceOut: number },

@@ -61,6 +61,12 @@ export class ChangeRecorder {
     return row;
   }
 
+  updateTrack(before: TrackRow, after: TrackRow): void {
+    if (sameRow(before, after, TRACK_KEYS)) return;
+    this.q.updateTrack.run(after);
+    this.note('track', before.id, before, after);
+  }
+
   /** The net changes, in the order the rows were first touched. */
   list(): RowChange[] {
     return [...this.changes.values()].filter((change) =>

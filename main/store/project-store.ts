@@ -228,6 +228,10 @@ export class SqliteProjectStore implements ProjectStore {
     return trackFromRow(this.edit('add a track', (ctx) => edits.addTrack(ctx)));
   }
 
+  setTrack(input: { trackId: number; hidden?: boolean; muted?: boolean }): void {
+    this.edit('change the track', (ctx) => edits.setTrack(ctx, input));
+  }
+
   addClip(input: { mediaId: number; trackId: number; start: number; sourceIn: number; sourceOut: number }): Clip {
     return clipFromRow(this.edit('add the clip', (ctx) => edits.addClip(ctx, input)));
   }

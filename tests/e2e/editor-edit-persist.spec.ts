@@ -183,6 +183,28 @@ test('edits made in the editor survive a reload exactly', async ({ page }) => {
   await expect(page.getByTestId('clip')).toHaveCount(3);
   await expect(entries.first()).toHaveAttribute('data-current', 'true');
   expect(await apiClips(host)).toEqual(apiBefore);
+  // The history says what each edit changed, on which clip.
+  await expect(entries.filter({ hasText: /^Split beta\.mp4/ })).toHaveCount(1);
+  await expect(entries.filter({ hasText: /^Trim end of alpha\.mp4 −10 frames/ })).toHaveCount(1);
+
+  // Track headers: hiding V1 takes its clip out of the viewer; muting V1 silences it; each is one undoable edit.
+  await page.getByTestId('project-name').click();
+  const ruler2 = await page.getByTestId('ruler').boundingBox();
+  await page.mouse.click(ruler2!.x + 110 * px, ruler2!.y + ruler2!.height / 2);
+  await expectPlayhead(page, 110);
+  await expect(page.getByTestId('viewer-video')).toHaveCount(1);
+  const v1 = page.getByTestId('track-header').filter({ hasText: 'V1' });
+  await v1.getByTestId('track-visibility').click();
+  await expect(v1.getByTestId('track-visibility')).toHaveAttribute('aria-pressed', 'true');
+  await expect(page.getByTestId('viewer-video')).toHaveCount(0);
+  await expect(entries.first()).toHaveText(/^Hide V1/);
+  await page.keyboard.press('Control+z');
+  await expect(v1.getByTestId('track-visibility')).toHaveAttribute('aria-pressed', 'false');
+  await expect(page.getByTestId('viewer-video')).toHaveCount(1);
+  await v1.getByTestId('track-mute').click();
+  await expect(page.getByTestId('viewer-video')).toHaveAttribute('data-muted', 'true');
+  await expect(entries.first()).toHaveText(/^Mute the audio of V1/);
+  expect((await callApi(host.origin, host.token, 'project.state', {})).tracks.find((t) => t.name === 'V1')).toMatchObject({ muted: true, hidden: false });
   expect(pageErrors).toEqual([]);
   await expect(page.locator('[data-testid="toast"].toast-error')).toHaveCount(0);
 });

@@ -397,3 +397,27 @@ describe('history labels say what changed and on which clip', () => {
     expect(store.state().undoLabel).toBe('Frame rate source → 48, Change prompt on long.mp4');
   });
 });
+
+describe('setTrack', () => {
+  it('hides and mutes a track as undoable edits that say what they did', () => {
+    store.setTrack({ trackId, hidden: true });
+    expect(store.listTracks()[0]).toMatchObject({ hidden: true, muted: false });
+    expect(store.state().undoLabel).toBe('Hide V1');
+    store.setTrack({ trackId, muted: true });
+    expect(store.state().undoLabel).toBe('Mute the audio of V1');
+    store.setTrack({ trackId, hidden: false, muted: false });
+    expect(store.state().undoLabel).toBe('Show V1, Unmute the audio of V1');
+    store.undo();
+    expect(store.listTracks()[0]).toMatchObject({ hidden: true, muted: true });
+    store.undo();
+    store.undo();
+    expect(store.listTracks()[0]).toMatchObject({ hidden: false, muted: false });
+  });
+
+  it('records nothing when nothing changes, and refuses a track that does not exist', () => {
+    const entries = store.listHistory(100).total;
+    store.setTrack({ trackId, hidden: false });
+    expect(store.listHistory(100).total).toBe(entries);
+    expectRejected(() => store.setTrack({ trackId: 999, hidden: true }), 'NOT_FOUND', /No track with id 999/);
+  });
+});

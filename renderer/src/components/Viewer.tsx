@@ -80,6 +80,13 @@ export function Viewer({ model }: { model: TimelineModel }) {
 
   useEffect(sync);
 
+  // A muted track's clip plays without sound; unmuting gives it back (unless autoplay forced silence meanwhile).
+  const trackMuted = !!clip && !!model.state.tracks.find((t) => t.id === clip.trackId)?.muted;
+  useEffect(() => {
+    const video = videoRef.current;
+    if (video) video.muted = trackMuted;
+  }, [trackMuted, clip?.mediaId, url.data?.url]);
+
   const onSeeked = () => {
     const video = videoRef.current;
     if (!video) return;
@@ -110,7 +117,11 @@ export function Viewer({ model }: { model: TimelineModel }) {
             playsInline
             data-testid="viewer-video"
             data-clip-id={clip.id}
-            onLoadedMetadata={sync}
+            data-muted={trackMuted}
+            onLoadedMetadata={(e) => {
+              e.currentTarget.muted = trackMuted;
+              sync();
+            }}
             onSeeked={onSeeked}
             onError={(e) => {
               const err = e.currentTarget.error;

@@ -1,5 +1,6 @@
 // The timeline: ruler, tracks with virtualised clips, playhead; owns the pointer interactions (move, trim,
 // drop from the bin or the file system) and keeps the playhead in view when zooming.
+import { Eye, EyeOff, Volume2, VolumeX } from 'lucide-react';
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef } from 'react';
 import type { Clip, ProjectState, Track } from '../../../../main/common/model';
 import { mediaDurationInFrames } from '../../lib/frames';
@@ -298,10 +299,7 @@ export function Timeline({ model }: { model: TimelineModel }) {
             <RenderStatusBar width={contentWidth} />
             {model.tracksTopDown.map((track) => (
               <div className="timeline-row" key={track.id}>
-                <div className="track-header" style={{ width: HEADER_WIDTH, height: ROW_HEIGHT }}>
-                  <span className="track-name">{track.name || `V${track.position + 1}`}</span>
-                  {track.name && track.name !== `V${track.position + 1}` && <span className="muted small">V{track.position + 1}</span>}
-                </div>
+                <TrackHeader track={track} />
                 <TrackLane
                   track={track}
                   index={model.indexByTrack.get(track.id)!}
@@ -329,6 +327,41 @@ function DragReadout({ state }: { state: ProjectState }) {
   return (
     <div className="drag-readout" style={{ left: HEADER_WIDTH + 8, top: RULER_HEIGHT + 4 }} data-testid="drag-readout" role="status">
       {text}
+    </div>
+  );
+}
+
+/** The track's name, and its video visibility and audio mute toggles (each one undoable edit), as in Resolve. */
+function TrackHeader({ track }: { track: Track }) {
+  const setTrack = useEdit('timeline.setTrack', 'Changing the track');
+  const name = track.name || `V${track.position + 1}`;
+  return (
+    <div className={`track-header ${track.hidden ? 'track-off' : ''}`} style={{ width: HEADER_WIDTH, height: ROW_HEIGHT }} data-testid="track-header">
+      <span className="track-name">{name}</span>
+      <span className="track-toggles">
+        <button
+          type="button"
+          className={`btn btn-icon btn-small ${track.hidden ? 'btn-on' : ''}`}
+          aria-pressed={track.hidden}
+          aria-label={track.hidden ? `Show ${name}` : `Hide ${name}`}
+          title={track.hidden ? `Show ${name}: its clips play, preview and export again` : `Hide ${name}: the viewer, previews and exports skip its clips`}
+          onClick={() => setTrack.mutate({ trackId: track.id, hidden: !track.hidden })}
+          data-testid="track-visibility"
+        >
+          {track.hidden ? <EyeOff size={13} aria-hidden /> : <Eye size={13} aria-hidden />}
+        </button>
+        <button
+          type="button"
+          className={`btn btn-icon btn-small ${track.muted ? 'btn-on' : ''}`}
+          aria-pressed={track.muted}
+          aria-label={track.muted ? `Unmute ${name}` : `Mute ${name}`}
+          title={track.muted ? `Unmute the audio of ${name}` : `Mute the audio of ${name}: silence in exports and the viewer`}
+          onClick={() => setTrack.mutate({ trackId: track.id, muted: !track.muted })}
+          data-testid="track-mute"
+        >
+          {track.muted ? <VolumeX size={13} aria-hidden /> : <Volume2 size={13} aria-hidden />}
+        </button>
+      </span>
     </div>
   );
 }
