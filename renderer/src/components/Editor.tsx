@@ -63,7 +63,7 @@ export function Editor({ state }: { state: ProjectState }) {
         bin={<MediaBin media={state.media} fps={state.project.fps} />}
         viewer={<ViewerArea model={model} />}
         side={<RightPanel />}
-        timeline={<Timeline model={model} />}
+        timeline={<Timeline model={model} commands={commands} />}
       />
       <RenderQueue />
       <MediaDialogs />

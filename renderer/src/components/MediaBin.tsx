@@ -1,11 +1,12 @@
 // Media bin: the project's media with thumbnail and facts; drag an item onto a track to place it.
 import * as ContextMenu from '@radix-ui/react-context-menu';
 import { X } from 'lucide-react';
-import { memo, useState } from 'react';
+import { memo, useEffect, useRef, useState } from 'react';
 import type { MediaAsset, Rational } from '../../../main/common/model';
 import { getApi, hostKind, pathForDroppedFile } from '../api/client';
 import { formatDuration, formatFps, mediaDurationInFrames } from '../lib/frames';
 import { useStore } from '../lib/store';
+import { revealStore } from '../state/editor';
 import { importPaths, importStore, openImportBrowser, openRelinkBrowser } from '../state/importer';
 import { useEdit, useThumbnails } from '../state/server';
 import { ImportProgressRows } from './ImportProgressRows';
@@ -124,11 +125,14 @@ const BinItem = memo(function BinItem({ media, fps }: { media: MediaAsset; fps: 
   const remove = useEdit('media.remove', 'Remove media');
   const url = thumbs.data?.urls[0];
   const p = media.probe;
+  const revealed = useRevealed(media.id);
   return (
     <ContextMenu.Root>
       <ContextMenu.Trigger asChild>
         <div
-          className={`bin-item ${media.offline ? 'offline' : ''}`}
+          ref={revealed.ref}
+          className={`bin-item ${media.offline ? 'offline' : ''} ${revealed.on ? 'revealed' : ''}`}
+          data-revealed={revealed.on}
           data-testid="bin-item"
           data-media-id={media.id}
           data-name={media.name}
@@ -172,3 +176,20 @@ const BinItem = memo(function BinItem({ media, fps }: { media: MediaAsset; fps: 
     </ContextMenu.Root>
   );
 });
+
+const REVEAL_MS = 1500;
+
+/** Scrolls the item into view and highlights it for a moment when a clip's "Reveal in media pool" names it. */
+function useRevealed(mediaId: number): { ref: React.RefObject<HTMLDivElement | null>; on: boolean } {
+  const ref = useRef<HTMLDivElement>(null);
+  const nonce = useStore(revealStore, (s) => (s.mediaId === mediaId ? s.nonce : 0));
+  const [on, setOn] = useState(false);
+  useEffect(() => {
+    if (nonce === 0) return;
+    ref.current?.scrollIntoView({ block: 'nearest' });
+    setOn(true);
+    const timer = setTimeout(() => setOn(false), REVEAL_MS);
+    return () => clearTimeout(timer);
+  }, [nonce]);
+  return { ref, on };
+}

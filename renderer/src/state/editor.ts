@@ -59,3 +59,10 @@ export function saveViewState(projectPath: string): void {
     JSON.stringify({ pxPerFrame, snapping, playhead: playheadStore.get().frame }),
   );
 }
+
+/** "Reveal in media pool" from a clip: the bin scrolls its media into view and highlights it for a moment. */
+export const revealStore = createStore({ mediaId: null as number | null, nonce: 0 });
+
+export function revealMedia(mediaId: number): void {
+  revealStore.set((s) => ({ mediaId, nonce: s.nonce + 1 }));
+}

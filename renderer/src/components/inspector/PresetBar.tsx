@@ -34,15 +34,12 @@ function blockedText(blocked: Preset[], reasonOf: (p: Preset) => string | null):
   return [...groups].map(([reason, names]) => `${names.join(', ')} ${reason}.`).join(' ');
 }
 
-export function PresetBar({ state, clips, onApplied }: { state: ProjectState; clips: Clip[]; onApplied: () => void }) {
-  const presets = usePresets();
+/** Applies a preset to clips as one undoable edit, after checking it can render here and fits every clip; says
+ *  why not otherwise. Shared by the inspector's preset list and the timeline's clip menu. */
+export function useApplyPreset() {
   const packs = usePacks();
   const setClipSettings = useSetClipSettings();
-  const [saving, setSaving] = useState(false);
-
-  const apply = (id: string) => {
-    const preset = presets.data?.find((p) => p.id === id);
-    if (!preset) return;
+  const apply = (preset: Preset, clips: Clip[], state: ProjectState, onApplied?: () => void) => {
     const unavailable = presetUnavailableReason(preset, packs.data ?? null);
     if (unavailable) {
       showError(`The preset "${preset.name}" ${unavailable}: add one in Settings › Model packs (Add VEnhancer…).`, 'Preset not applied');
@@ -57,7 +54,20 @@ export function PresetBar({ state, clips, onApplied }: { state: ProjectState; cl
       }
       perClip.push({ clipId: clip.id, settings: checked.settings });
     }
-    setClipSettings.mutate(groupWrites(perClip), { onSuccess: () => (onApplied(), showInfo(`Applied the preset "${preset.name}".`)) });
+    setClipSettings.mutate(groupWrites(perClip), { onSuccess: () => (onApplied?.(), showInfo(`Applied the preset "${preset.name}".`)) });
+  };
+  return { apply, pending: setClipSettings.isPending, packs: packs.data ?? null };
+}
+
+export function PresetBar({ state, clips, onApplied }: { state: ProjectState; clips: Clip[]; onApplied: () => void }) {
+  const presets = usePresets();
+  const packs = usePacks();
+  const applyPreset = useApplyPreset();
+  const [saving, setSaving] = useState(false);
+
+  const apply = (id: string) => {
+    const preset = presets.data?.find((p) => p.id === id);
+    if (preset) applyPreset.apply(preset, clips, state, onApplied);
   };
 
   const builtin = presets.data?.filter((p) => p.builtin) ?? [];
@@ -79,7 +89,7 @@ export function PresetBar({ state, clips, onApplied }: { state: ProjectState; cl
         className="input"
         value=""
         onChange={(e) => apply(e.target.value)}
-        disabled={!presets.data || setClipSettings.isPending}
+        disabled={!presets.data || applyPreset.pending}
         data-testid="preset-select"
         aria-label="Apply a preset"
       >

@@ -12,6 +12,8 @@ import { clearDraggedSegment, setDraggedSegment } from '../../state/segment';
 import { useEdit, useMoveClips, useTrimClip } from '../../state/server';
 import { handleDroppedFiles, MEDIA_DRAG_TYPE } from '../MediaBin';
 import { TimelineActionsContext, type TimelineActions } from './actions';
+import type { EditorCommands } from '../useEditorCommands';
+import { ClipContextMenu } from './ClipContextMenu';
 import { dragReadout } from './drag-readout';
 import { DRAG_START_PX, HEADER_WIDTH, ROW_HEIGHT, RULER_HEIGHT } from './layout';
 import { Playhead } from './Playhead';
@@ -56,7 +58,7 @@ function trackPointer(down: React.PointerEvent, onMove: (e: PointerEvent) => voi
   down.preventDefault();
 }
 
-export function Timeline({ model }: { model: TimelineModel }) {
+export function Timeline({ model, commands }: { model: TimelineModel; commands: EditorCommands }) {
   const scrollRef = useRef<HTMLDivElement>(null);
   const contentRef = useRef<HTMLDivElement>(null);
   const modelRef = useRef(model);
@@ -282,37 +284,39 @@ export function Timeline({ model }: { model: TimelineModel }) {
     <TimelineActionsContext.Provider value={actions}>
       <div className="timeline" data-testid="timeline" data-px-per-frame={pxPerFrame}>
         <DragReadout state={model.state} />
-        <div
-          className="timeline-scroll"
-          ref={scrollRef}
-          onPointerDownCapture={(e) => {
-            // A click anywhere but a segment drag (on the status bar, or Alt on a clip) clears the segment.
-            const el = e.target as HTMLElement;
-            if (!el.closest('.render-status-lane') && !(e.altKey && el.closest('[data-testid="clip"]'))) clearDraggedSegment();
-          }}
-        >
-          <div className="timeline-content" ref={contentRef} style={{ width: HEADER_WIDTH + contentWidth }}>
-            <div className="timeline-ruler-row" style={{ height: RULER_HEIGHT }}>
-              <div className="timeline-corner" style={{ width: HEADER_WIDTH }} />
-              <Ruler fps={fps} markIn={markIn} markOut={markOut} width={contentWidth} />
-            </div>
-            <RenderStatusBar width={contentWidth} />
-            {model.tracksTopDown.map((track) => (
-              <div className="timeline-row" key={track.id}>
-                <TrackHeader track={track} />
-                <TrackLane
-                  track={track}
-                  index={model.indexByTrack.get(track.id)!}
-                  mediaById={model.mediaById}
-                  onDrop={onDrop}
-                  onDragOver={onDragOver}
-                />
+        <ClipContextMenu state={model.state} commands={commands}>
+          <div
+            className="timeline-scroll"
+            ref={scrollRef}
+            onPointerDownCapture={(e) => {
+              // A click anywhere but a segment drag (on the status bar, or Alt on a clip) clears the segment.
+              const el = e.target as HTMLElement;
+              if (!el.closest('.render-status-lane') && !(e.altKey && el.closest('[data-testid="clip"]'))) clearDraggedSegment();
+            }}
+          >
+            <div className="timeline-content" ref={contentRef} style={{ width: HEADER_WIDTH + contentWidth }}>
+              <div className="timeline-ruler-row" style={{ height: RULER_HEIGHT }}>
+                <div className="timeline-corner" style={{ width: HEADER_WIDTH }} />
+                <Ruler fps={fps} markIn={markIn} markOut={markOut} width={contentWidth} />
               </div>
-            ))}
-            <SegmentOverlay />
-            <Playhead scrollRef={scrollRef} />
+              <RenderStatusBar width={contentWidth} />
+              {model.tracksTopDown.map((track) => (
+                <div className="timeline-row" key={track.id}>
+                  <TrackHeader track={track} />
+                  <TrackLane
+                    track={track}
+                    index={model.indexByTrack.get(track.id)!}
+                    mediaById={model.mediaById}
+                    onDrop={onDrop}
+                    onDragOver={onDragOver}
+                  />
+                </div>
+              ))}
+              <SegmentOverlay />
+              <Playhead scrollRef={scrollRef} />
+            </div>
           </div>
-        </div>
+        </ClipContextMenu>
       </div>
     </TimelineActionsContext.Provider>
   );
