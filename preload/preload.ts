@@ -13,6 +13,7 @@ const METHOD_NAMES = [
   'project.open',
   'project.close',
   'project.state',
+  'project.setFormat',
   'project.setMarks',
   'media.import',
   'media.cancelImport',

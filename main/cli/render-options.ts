@@ -45,10 +45,11 @@ function parseRate(text: string): Rational | null {
 export function parseConform(text: string | undefined): ExportSpec['conform'] {
   if (text === undefined || text === 'first') return { policy: 'first' };
   if (text === 'largest') return { policy: 'largest' };
+  if (text === 'project') return { policy: 'project' };
   const match = /^(\d+)x(\d+)@(.+)$/.exec(text);
   const fps = match ? parseRate(match[3]) : null;
   if (!match || !fps) {
-    throw new BadInputError(`--conform ${text} is not allowed. Allowed: first, largest, or WIDTHxHEIGHT@FPS (as in 1920x1080@24 or 1280x720@30000/1001).`);
+    throw new BadInputError(`--conform ${text} is not allowed. Allowed: first, largest, project, or WIDTHxHEIGHT@FPS (as in 1920x1080@24 or 1280x720@30000/1001).`);
   }
   return { policy: 'custom', width: Number(match[1]), height: Number(match[2]), fps };
 }

@@ -86,7 +86,7 @@ export async function main(argv: string[] = process.argv, io: CliIo = { stdout: 
     .option('--crf <n>', 'constant quality, 0 (lossless) to 51 (default 18)', parseWith(integerArg))
     .option('--bitrate <kbps>', 'video bitrate in kb/s instead of --crf', parseWith(integerArg))
     .addOption(new Option('--audio <mode>', 'copy (the source codec where possible), aac, or none').choices(['copy', 'aac', 'none']).default('aac'))
-    .option('--conform <policy>', 'when clips differ: first (default), largest, or WIDTHxHEIGHT@FPS')
+    .option('--conform <policy>', 'when clips differ: first (default), largest, project (its settings), or WIDTHxHEIGHT@FPS')
     .option('--overwrite', 'replace the output when it exists')
     .option('--data-dir <dir>', 'folder of the chunk cache, packs and preferences (default: the app\'s user data folder)')
     .option('--farm <url>', 'render the pieces on a farm: redis://host:6379 (rediss:// for TLS); workers run `upframe worker`')

@@ -140,6 +140,16 @@ export const Methods = {
   'project.close': method(nothing, ok),
   /** The open project's snapshot; fails with NO_PROJECT when none is open. */
   'project.state': method(nothing, ProjectStateSchema),
+  /** Project settings: frame rate (fixed once clips are on the timeline: CONFLICT) and frame size; from then on
+   *  imports keep them instead of taking the first clip's. */
+  'project.setFormat': method(
+    z.object({
+      fps: RationalSchema.optional(),
+      width: z.number().int().min(16).max(16384).optional(),
+      height: z.number().int().min(16).max(16384).optional(),
+    }),
+    ProjectStateSchema,
+  ),
   'project.setMarks': method(
     z.object({ markIn: frame.nullable(), markOut: frame.nullable() }),
     ProjectStateSchema,

@@ -167,8 +167,9 @@ export const ExportQualitySchema = z.discriminatedUnion('mode', [
 ]);
 
 export const ExportConformSchema = z.object({
-  /** When clips' output sizes or rates differ: conform to the first clip's, the largest, or a custom size and rate. */
-  policy: z.enum(['first', 'largest', 'custom']),
+  /** When clips' output sizes or rates differ: conform to the first clip's, the largest, the project's (Project
+   *  settings), or a custom size and rate. */
+  policy: z.enum(['first', 'largest', 'project', 'custom']),
   width: int.min(16).max(16384).optional(),
   height: int.min(16).max(16384).optional(),
   fps: RationalSchema.optional(),

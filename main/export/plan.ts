@@ -179,7 +179,7 @@ function conformOutput(input: PlanInput, outputs: ClipOutput[]): ClipOutput {
     }
     return { width: conform.width, height: conform.height, fps: conform.fps };
   }
-  if (outputs.length === 0) return { ...input.projectSize, fps: input.projectFps };
+  if (conform.policy === 'project' || outputs.length === 0) return { ...input.projectSize, fps: input.projectFps };
   if (conform.policy === 'first') return outputs[0];
   // Largest: the biggest picture, and the highest rate of any clip (fewer frames would drop interpolated ones).
   const biggest = outputs.reduce((best, o) => (o.width * o.height > best.width * best.height ? o : best));

@@ -358,6 +358,7 @@ export function createServices(opts: ServicesOptions): Services {
         return { ok: true as const };
       }),
     'project.state': () => queue.run(async () => requireStore().state()),
+    'project.setFormat': ({ fps, width, height }) => edit((s) => s.setFormat({ fps, width, height })),
     'project.setMarks': ({ markIn, markOut }) => {
       if (markIn !== null && markOut !== null && markOut <= markIn) {
         return Promise.reject(new ApiError('BAD_REQUEST', `The out mark (${markOut}) must be after the in mark (${markIn}).`));
@@ -419,10 +420,11 @@ export function createServices(opts: ServicesOptions): Services {
           if (store !== s) throw new ApiError('NO_PROJECT', 'The project was closed during the import: nothing was imported.');
           if (good.length === 0) return { state: s.state(), imported: [], errors };
           const imported = s.transaction('import media', () => {
-            const firstMedia = s.listMedia().length === 0 && s.listClips().length === 0;
+            const firstMedia = s.listMedia().length === 0 && s.listClips().length === 0 && !s.formatChosen();
             const added = s.addMedia(good.map(toNewMedia));
             if (firstMedia) {
-              // The first clip of an empty project decides its frame rate and size, as editors usually do.
+              // The first clip of an empty project decides its frame rate and size, as editors usually do, unless
+              // the person chose them in Project settings.
               const probe = good[0].probe;
               s.setFps(probe.fps);
               s.setSize(probe.displayWidth, probe.displayHeight);

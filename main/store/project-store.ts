@@ -33,7 +33,7 @@ import {
   type ProjectQueries,
 } from './queries';
 import type { NewMedia, ProjectStore } from './types';
-import { requireFrame, requireInteger, requirePositive, requireRational, requireText } from './validate';
+import { requireFrame, requireFrameSize, requireInteger, requirePositive, requireRational, requireText } from './validate';
 
 export type OpenProjectOptions = {
   /** Create a new project file; fails with CONFLICT if one exists. Without it the file must exist. */
@@ -196,6 +196,35 @@ export class SqliteProjectStore implements ProjectStore {
     const w = requirePositive('width', width);
     const h = requirePositive('height', height);
     this.change('change the frame size', () => void this.q.setSize.run(w, h));
+  }
+
+  /** Project settings: the person's frame rate and size, kept from then on (imports no longer set them). The rate
+   *  is fixed once clips are on the timeline, as in Resolve: every clip position is counted in its frames. */
+  setFormat(format: { fps?: Rational; width?: number; height?: number }): void {
+    const fps = format.fps === undefined ? undefined : requireRational('fps', format.fps);
+    const w = format.width === undefined ? undefined : requireFrameSize('width', format.width);
+    const h = format.height === undefined ? undefined : requireFrameSize('height', format.height);
+    this.change('change the project settings', () => {
+      const project = this.q.getProject.get()!;
+      if (fps && fps.num * project.fps_den !== project.fps_num * fps.den) {
+        const clips = this.q.listClips.all().length;
+        if (clips > 0) {
+          throw new ApiError(
+            'CONFLICT',
+            `The frame rate is fixed once clips are on the timeline (${clips} now): clip positions are counted in its frames. ` +
+              'Create a new project at the rate you want, or remove the clips first.',
+          );
+        }
+        this.q.setFps.run(fps.num, fps.den);
+      }
+      if (w !== undefined || h !== undefined) this.q.setSize.run(w ?? project.width, h ?? project.height);
+      this.q.setFormatChosen.run();
+    });
+  }
+
+  /** Whether the person chose the rate and size (setFormat, or a rate at creation); until then the first import does. */
+  formatChosen(): boolean {
+    return this.read(() => this.q.getFormatChosen.get()!.format_chosen === 1);
   }
 
   setMarks(markIn: number | null, markOut: number | null): void {
@@ -435,6 +464,8 @@ function initialiseProject(db: Database.Database, create: NonNullable<OpenProjec
     mark_out: null,
     created_at: Date.now(),
   });
+  // A rate given at creation is the person's choice: imports keep it.
+  if (create.fps !== undefined) q.setFormatChosen.run();
   // A new project starts with one track; it is not an undoable edit.
   q.insertTrack.run({ id: null, position: 0, name: 'V1', muted: 0, hidden: 0 });
 }

@@ -101,6 +101,8 @@ export function prepareQueries(db: Database.Database, timing: SqlTiming) {
     ),
     setFps: statement<[num: number, den: number]>('setFps', 'UPDATE project SET fps_num = ?, fps_den = ? WHERE id = 1'),
     setSize: statement<[width: number, height: number]>('setSize', 'UPDATE project SET width = ?, height = ? WHERE id = 1'),
+    getFormatChosen: statement<NoParams, { format_chosen: number }>('getFormatChosen', 'SELECT format_chosen FROM project WHERE id = 1'),
+    setFormatChosen: statement<NoParams>('setFormatChosen', 'UPDATE project SET format_chosen = 1 WHERE id = 1'),
     setMarks: statement<[markIn: number | null, markOut: number | null]>(
       'setMarks',
       'UPDATE project SET mark_in = ?, mark_out = ? WHERE id = 1',

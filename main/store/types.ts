@@ -32,6 +32,10 @@ export interface ProjectStore {
   // Project settings
   setFps(fps: Rational): void;
   setSize(width: number, height: number): void;
+  /** Project settings: the person's frame rate (refused with CONFLICT once clips exist) and size; imports keep them. */
+  setFormat(format: { fps?: Rational; width?: number; height?: number }): void;
+  /** Whether the rate and size were chosen by the person (else the first import sets them). */
+  formatChosen(): boolean;
   setMarks(markIn: number | null, markOut: number | null): void;
 
   // Timeline edits: each is one history entry (command + inverse) and one transaction.

@@ -22,6 +22,15 @@ export function requirePositive(field: string, value: unknown): number {
   return n;
 }
 
+/** A frame width or height: a whole, even number of pixels from 16 to 16384 (encoders need even sizes). */
+export function requireFrameSize(field: string, value: unknown): number {
+  const n = requireInteger(field, value);
+  if (n < 16 || n > 16384 || n % 2 !== 0) {
+    throw new ApiError('BAD_REQUEST', `The ${field} must be an even number of pixels from 16 to 16384 (got ${n}).`);
+  }
+  return n;
+}
+
 /** A non-empty list of distinct ids. */
 export function requireIdList(field: string, value: unknown): number[] {
   if (!Array.isArray(value) || value.length === 0) throw new ApiError('BAD_REQUEST', `${field} must list at least one clip.`);

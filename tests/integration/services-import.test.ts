@@ -66,6 +66,25 @@ describe('services: import', () => {
     expect(events).toContainEqual({ event: 'project.changed', payload: { revision: result.state.revision } });
   });
 
+  it('keeps the rate and size chosen in Project settings: an import into a new project then changes neither', async () => {
+    const other = newServices();
+    try {
+      await call(other, 'project.create', { path: path.join(tmp.dir, 'chosen.upframe'), name: 'Chosen' });
+      await call(other, 'project.setFormat', { fps: { num: 24, den: 1 }, width: 1920, height: 1080 });
+      const result = await call(other, 'media.import', { paths: [media.good] });
+      expect(result.state.project).toMatchObject({ fps: { num: 24, den: 1 }, width: 1920, height: 1080 });
+      // A clip on the timeline fixes the rate; the size can still change.
+      await call(other, 'timeline.addClip', { mediaId: result.imported[0].id, trackId: result.state.tracks[0].id, start: 0 });
+      const refused = await callError(other, 'project.setFormat', { fps: { num: 25, den: 1 } });
+      expect(refused.code).toBe('CONFLICT');
+      expect(refused.message).toMatch(/frame rate is fixed once clips are on the timeline/);
+      const resized = await call(other, 'project.setFormat', { width: 1280, height: 720 });
+      expect(resized.project).toMatchObject({ fps: { num: 24, den: 1 }, width: 1280, height: 720 });
+    } finally {
+      await other.close();
+    }
+  });
+
   it('refuses bad files, each with a clear message, and leaves the project unchanged', async () => {
     const stateBefore = await call(services, 'project.state', {});
     const rowsBefore = rowCounts(projectFile);

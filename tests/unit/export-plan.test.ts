@@ -103,6 +103,9 @@ describe('planExport: output size and rate', () => {
     const custom = planExport(input(clips, { conform: { policy: 'custom', width: 1280, height: 720, fps: { num: 30000, den: 1001 } } }, outputs));
     expect([custom.width, custom.height, custom.frames]).toEqual([1280, 720, Math.round((48 / 24) * (30000 / 1001))]);
     expectApiError(() => planExport(input(clips, { conform: { policy: 'custom', width: 1280 } }, outputs)), 'BAD_REQUEST', /custom output needs/);
+    // The project's size and rate (Project settings), whatever the clips give.
+    const project = planExport(input(clips, { conform: { policy: 'project' } }, outputs));
+    expect([project.width, project.height, project.fps, project.frames]).toEqual([640, 360, fps24, 48]);
   });
 
   it('keeps segment boundaries on one output grid (no drift at odd rates)', () => {

@@ -2,12 +2,14 @@
 // Never edit a shipped migration: add the next numbered module and list it here.
 import { sql as initial } from './0001-initial';
 import { sql as jobProgress } from './0002-job-progress';
+import { sql as projectFormat } from './0003-project-format';
 
 export type Migration = { version: number; name: string; sql: string };
 
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial', sql: initial },
   { version: 2, name: 'job progress', sql: jobProgress },
+  { version: 3, name: 'project format chosen', sql: projectFormat },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

@@ -12,6 +12,7 @@ import { RenderQueue } from './export/RenderQueue';
 import { HelpOverlay } from './HelpOverlay';
 import { MediaBin } from './MediaBin';
 import { MediaDialogs } from './MediaDialogs';
+import { ProjectSettingsDialog } from './ProjectSettingsDialog';
 import { Timeline } from './timeline/Timeline';
 import { RightPanel } from './RightPanel';
 import { Toolbar } from './Toolbar';
@@ -68,6 +69,7 @@ export function Editor({ state }: { state: ProjectState }) {
       <RenderQueue />
       <MediaDialogs />
       <ExportDialog />
+      <ProjectSettingsDialog state={state} />
       <HelpOverlay />
     </div>
   );

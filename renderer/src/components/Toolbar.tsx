@@ -1,13 +1,14 @@
 import * as Slider from '@radix-ui/react-slider';
-import { Eye, Keyboard, ListVideo, Magnet, Pause, Play, Plus, Redo2, Scissors, Settings, Trash, Undo2, Upload, ZoomIn, ZoomOut } from 'lucide-react';
+import { Eye, Keyboard, ListVideo, Magnet, Pause, Play, Plus, Redo2, Scissors, Settings, SlidersHorizontal, Trash, Undo2, Upload, ZoomIn, ZoomOut } from 'lucide-react';
 import type { ProjectState } from '../../../main/common/model';
+import { formatFps } from '../lib/frames';
 import { useStore } from '../lib/store';
 import { editorStore, MAX_PX_PER_FRAME, MIN_PX_PER_FRAME } from '../state/editor';
 import { transportStore, togglePlay } from '../state/playback';
 import { openExportDialog, toggleRenderQueue, exportUiStore } from '../state/export-ui';
 import { startPreviewFromUi } from '../state/preview';
 import { useCloseProject } from '../state/server';
-import { openSettings } from '../state/settings-ui';
+import { openSettings, projectSettingsStore } from '../state/settings-ui';
 import { SETTINGS_SHORTCUT } from './settings/SettingsDialog';
 import { Tip } from './Tip';
 import type { EditorCommands } from './useEditorCommands';
@@ -23,6 +24,11 @@ export function Toolbar({ state, commands }: { state: ProjectState; commands: Ed
         <span className="project-name" title={state.project.path} data-testid="project-name">
           {state.project.name}
         </span>
+        <Tip label={`Project settings: ${formatFps(state.project.fps)} fps, ${state.project.width}×${state.project.height}`}>
+          <button className="btn btn-icon" onClick={() => projectSettingsStore.set({ open: true })} aria-label="Project settings" data-testid="project-settings-button">
+            <SlidersHorizontal size={15} aria-hidden />
+          </button>
+        </Tip>
       </div>
       <div className="toolbar-group">
         <Tip label={state.undoLabel ? `Undo ${state.undoLabel} (Ctrl+Z)` : 'Nothing to undo'}>

@@ -14,3 +14,6 @@ export function openSettings(tab?: SettingsTab): void {
 export function openAddVenhancer(): void {
   settingsStore.set({ open: true, tab: 'packs', addVenhancer: true });
 }
+
+/** The Project settings dialog (frame rate and size), opened from the toolbar. */
+export const projectSettingsStore = createStore({ open: false });

@@ -7,7 +7,7 @@ import { useEffect, useMemo, useState, type ReactNode } from 'react';
 import type { ProjectState } from '../../../../main/common/model';
 import { EXPORT_NAME_TOKENS, ExportSpecSchema, type ExportCodec, type ExportSpec } from '../../../../main/common/render-model';
 import { hostKind } from '../../api/client';
-import { formatTimecode } from '../../lib/frames';
+import { formatFps, formatTimecode } from '../../lib/frames';
 import { useStore } from '../../lib/store';
 import { editorStore } from '../../state/editor';
 import { mergeExportJob, useExportCodecs } from '../../state/export';
@@ -86,6 +86,7 @@ function FieldMessage({ id, error, note }: { id: string; error?: string; note?: 
 const CONFORM_NOTES = {
   first: 'Every clip is made the size and rate of the first clip’s output; a clip that differs is scaled to fit (with bars) and its rate conformed.',
   largest: 'The output takes the largest clip size and the highest rate among the clips; the others are scaled up to fit.',
+  project: 'The output has the project’s size and rate (Project settings, the slider icon by the project name); every clip is scaled to fit (with bars).',
   custom: 'Every clip is scaled to fit this size (with bars) and conformed to this rate.',
 } as const;
 
@@ -318,6 +319,9 @@ export function ExportForm({ state }: { state: ProjectState }) {
           >
             <option value="first">Conform to the first clip</option>
             <option value="largest">Conform to the largest</option>
+            <option value="project">
+              Project settings ({state.project.width}×{state.project.height} · {formatFps(state.project.fps)} fps)
+            </option>
             <option value="custom">Custom size and rate</option>
           </select>
           <span className="field-note">{CONFORM_NOTES[draft.conform]}</span>

@@ -6,7 +6,7 @@ import type { ExportCodec, ExportCodecId } from '../../../../main/common/render-
 
 export type RangeKind = 'timeline' | 'marks' | 'clips';
 export type QualityMode = 'crf' | 'bitrate';
-export type ConformPolicy = 'first' | 'largest' | 'custom';
+export type ConformPolicy = 'first' | 'largest' | 'project' | 'custom';
 export type AudioMode = 'copy' | 'aac' | 'none';
 
 export type ExportDraft = {
@@ -70,7 +70,7 @@ export function loadDraft(defaultFolder: string): ExportDraft {
   }
   if (!['timeline', 'marks', 'clips'].includes(draft.range)) draft.range = base.range;
   if (!['crf', 'bitrate'].includes(draft.qualityMode)) draft.qualityMode = base.qualityMode;
-  if (!['first', 'largest', 'custom'].includes(draft.conform)) draft.conform = base.conform;
+  if (!['first', 'largest', 'project', 'custom'].includes(draft.conform)) draft.conform = base.conform;
   if (!['copy', 'aac', 'none'].includes(draft.audio)) draft.audio = base.audio;
   if (!['local', 'farm'].includes(draft.renderOn)) draft.renderOn = base.renderOn;
   return draft;
