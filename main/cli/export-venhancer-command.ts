@@ -51,7 +51,7 @@ export async function exportVenhancerCommand(opts: ExportVenhancerCliOptions, io
   const started = Date.now();
   try {
     const { packDir } = await exportVenhancerPack(
-      { checkpoint: opts.checkpoint, vae: opts.vae, clip: opts.clip, out: opts.output, randomWeights: opts.randomWeights },
+      { checkpoint: opts.checkpoint, vae: opts.vae, clip: opts.clip, out: opts.output, randomWeights: opts.randomWeights, python: python.python },
       {
         signal: controller.signal,
         onProgress: (p) =>

@@ -20,16 +20,15 @@ export type PackServiceOptions = {
 export class PackService {
   readonly registry: PackRegistry;
   readonly packsDir: string;
+  /** sha256 of pack files by path, size and mtime: an exporter verifying a pack it wrote fills it for the install. */
+  readonly hashCache: HashCache;
   // Imports and removals one at a time: two imports of the same pack must not both pass the duplicate check.
   private readonly queue = new SerialQueue();
 
   constructor(opts: PackServiceOptions) {
     this.packsDir = path.join(opts.userDataDir, 'packs');
-    this.registry = new PackRegistry({
-      dir: this.packsDir,
-      builtinDirs: opts.builtinDirs ?? builtinPackDirs(),
-      hashCache: new HashCache(path.join(opts.userDataDir, 'cache', 'pack-hashes.json')),
-    });
+    this.hashCache = new HashCache(path.join(opts.userDataDir, 'cache', 'pack-hashes.json'));
+    this.registry = new PackRegistry({ dir: this.packsDir, builtinDirs: opts.builtinDirs ?? builtinPackDirs(), hashCache: this.hashCache });
   }
 
   /** Not queued: a long import must not hold the list up, and the registry hides half-imported folders. */

@@ -90,7 +90,7 @@ export class VenhancerSetup {
     this.job = job;
     this.controller = new AbortController();
     this.emit();
-    this.running = this.run(job.id, resolved, this.controller.signal).finally(() => {
+    this.running = this.run(job.id, resolved, python.python, this.controller.signal).finally(() => {
       this.running = null;
     });
     return job;
@@ -109,12 +109,12 @@ export class VenhancerSetup {
     await this.running;
   }
 
-  private async run(id: string, inputs: VenhancerInputs, signal: AbortSignal): Promise<void> {
+  private async run(id: string, inputs: VenhancerInputs, python: string, signal: AbortSignal): Promise<void> {
     const { packs } = this.opts;
     try {
       const out = await packs.stagingPath('venhancer');
       const { packDir } = await exportVenhancerPack(
-        { ...inputs, out, tinyConfig: this.opts.tinyConfig },
+        { ...inputs, out, python, tinyConfig: this.opts.tinyConfig, hashCache: packs.hashCache },
         {
           signal,
           onProgress: (p) =>

@@ -64,13 +64,7 @@ export class PackRegistry {
   async importFromFolder(src: string): Promise<PackEntry> {
     const source = path.resolve(src);
     const { id, files } = await this.verifyAny(source, { checkModels: true });
-    const existing = await this.findById(id);
-    if (existing) {
-      throw new ApiError(
-        'CONFLICT',
-        `Pack ${id} is already installed${existing.builtin ? ' (built in)' : ` in ${existing.dir}`}. Remove it first to import it again.`,
-      );
-    }
+    await this.requireNotInstalled(id, 'import');
     await fs.mkdir(this.dir, { recursive: true });
     const temp = path.join(this.dir, `${TEMP_PREFIX}${randomBytes(6).toString('hex')}`);
     const target = path.join(this.dir, folderName(id));
@@ -83,12 +77,9 @@ export class PackRegistry {
       }
       // Verify the copy too: a failing disk or a file changed mid-copy must not produce an installed pack.
       await this.verifyAny(temp, { checkModels: false });
-      await fs.rename(temp, target);
+      await renameIntoPlace(temp, target);
     } catch (error) {
       await fs.rm(temp, { recursive: true, force: true });
-      if ((error as NodeJS.ErrnoException).code === 'ENOTEMPTY' || (error as NodeJS.ErrnoException).code === 'EEXIST') {
-        throw new ApiError('CONFLICT', `The folder ${target} already exists. Remove it or the pack in it first.`);
-      }
       throw error;
     }
     return this.describe(target, false);
@@ -110,21 +101,9 @@ export class PackRegistry {
     }
     try {
       const { id } = await this.verifyAny(source, { checkModels: false });
-      const existing = await this.findById(id);
-      if (existing) {
-        throw new ApiError(
-          'CONFLICT',
-          `Pack ${id} is already installed${existing.builtin ? ' (built in)' : ` in ${existing.dir}`}. Remove it first to add it again.`,
-        );
-      }
+      await this.requireNotInstalled(id, 'add');
       const target = path.join(this.dir, folderName(id));
-      try {
-        await fs.rename(source, target);
-      } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code;
-        if (code === 'ENOTEMPTY' || code === 'EEXIST') throw new ApiError('CONFLICT', `The folder ${target} already exists. Remove it or the pack in it first.`);
-        throw error;
-      }
+      await renameIntoPlace(source, target);
       return await this.describe(target, false);
     } catch (error) {
       await fs.rm(source, { recursive: true, force: true });
@@ -162,6 +141,17 @@ export class PackRegistry {
     } catch (error) {
       await fs.rm(temp, { recursive: true, force: true });
       throw error;
+    }
+  }
+
+  /** CONFLICT when a pack with this id is already installed or built in. */
+  private async requireNotInstalled(id: string, verb: 'import' | 'add'): Promise<void> {
+    const existing = await this.findById(id);
+    if (existing) {
+      throw new ApiError(
+        'CONFLICT',
+        `Pack ${id} is already installed${existing.builtin ? ' (built in)' : ` in ${existing.dir}`}. Remove it first to ${verb} it again.`,
+      );
     }
   }
 
@@ -340,4 +330,15 @@ async function presentSize(dir: string, manifest: PackManifest | null): Promise<
 
 function folderName(id: string): string {
   return id.replace(/[^A-Za-z0-9._@-]/g, '_');
+}
+
+/** Moves a verified folder to its pack folder; a folder already there is a CONFLICT, never overwritten. */
+async function renameIntoPlace(from: string, target: string): Promise<void> {
+  try {
+    await fs.rename(from, target);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOTEMPTY' || code === 'EEXIST') throw new ApiError('CONFLICT', `The folder ${target} already exists. Remove it or the pack in it first.`);
+    throw error;
+  }
 }

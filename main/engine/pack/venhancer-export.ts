@@ -2,11 +2,15 @@
 // by running the Python exporter (native-models/venhancer/export_pack.py) under a python3 that has torch, onnx and
 // numpy. The exporter reports progress as JSON lines on stdout; this module turns them into progress callbacks, stops
 // it on abort (it then removes its temporary folder, so no half pack is left), and verifies the result.
-import { spawn, spawnSync } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { PackError } from './errors';
+import type { HashCache } from './hash-cache';
 import { verifyPack } from './verify';
+
+const execFileAsync = promisify(execFile);
 
 export type VenhancerExportOptions = {
   checkpoint?: string;
@@ -17,6 +21,10 @@ export type VenhancerExportOptions = {
   randomWeights?: boolean;
   /** Tests: a JSON file of tiny configurations ({"denoiser", "vae", "text"}) for the models (exporter --tiny). */
   tinyConfig?: string;
+  /** Where the verification's file hashes go, so installing the pack from the same folder does not hash it again. */
+  hashCache?: HashCache;
+  /** A python3 the caller already found with checkPythonForExport (else it is looked for here). */
+  python?: string;
 };
 
 export type VenhancerExportProgress = {
@@ -70,14 +78,15 @@ function pythonCandidates(): string[] {
   return [...new Set(candidates)];
 }
 
-/** Which of torch/onnx/numpy the interpreter lacks; null when it does not run at all. */
-function missingModules(python: string): string[] | null {
+/** Which of torch/onnx/numpy the interpreter lacks; null when it does not run at all. Asynchronous: the services
+ *  ask on every Add VEnhancer… status, and a blocking probe would stall every other request meanwhile. */
+async function missingModules(python: string): Promise<string[] | null> {
   const probe = `import importlib.util, json; print(json.dumps([m for m in ${JSON.stringify(REQUIRED_MODULES)} if importlib.util.find_spec(m) is None]))`;
-  const result = spawnSync(python, ['-c', probe], { encoding: 'utf8', timeout: 30_000 });
-  if (result.error || result.status !== 0) return null;
   try {
-    return JSON.parse(result.stdout.trim().split('\n').pop() ?? '') as string[];
+    const { stdout } = await execFileAsync(python, ['-c', probe], { encoding: 'utf8', timeout: 30_000 });
+    return JSON.parse(stdout.trim().split('\n').pop() ?? '') as string[];
   } catch {
+    // Not found, not runnable, timed out, or no answer it understands: not a usable interpreter.
     return null;
   }
 }
@@ -90,7 +99,7 @@ function isDebianLike(): boolean {
 export async function checkPythonForExport(): Promise<PythonCheck> {
   let firstRunnable: { python: string; missing: string[] } | null = null;
   for (const python of pythonCandidates()) {
-    const missing = missingModules(python);
+    const missing = await missingModules(python);
     if (missing === null) continue;
     if (missing.length === 0) return { ok: true, python };
     firstRunnable ??= { python, missing };
@@ -143,13 +152,13 @@ type ExporterEvent =
 export async function exportVenhancerPack(opts: VenhancerExportOptions, hooks: VenhancerExportHooks): Promise<{ packDir: string }> {
   const out = path.resolve(opts.out);
   const args = exporterArgs(opts, out);
-  const python = await checkPythonForExport();
+  const python = opts.python ? { ok: true as const, python: opts.python } : await checkPythonForExport();
   if (!python.ok) throw new VenhancerExportError('PYTHON', python.message);
   if (hooks.signal?.aborted) throw new VenhancerExportError('CANCELLED', 'The export was cancelled before it started.');
 
   const result = await runExporter(python.python, args, hooks);
   try {
-    await verifyPack(result.packDir);
+    await verifyPack(result.packDir, { hashCache: opts.hashCache });
   } catch (error) {
     if (error instanceof PackError) {
       throw new VenhancerExportError('FAILED', `The exported pack in ${result.packDir} does not pass verification: ${error.message}`);

@@ -47,9 +47,9 @@ export function useStartVenhancer() {
     mutationFn: (inputs: VenhancerInputs) => call('packs.venhancerStart', inputs),
     onSuccess: (job) => {
       const cached = client.getQueryData<Status>(venhancerStatusKey);
-      if (cached && (!cached.job || cached.job.id === job.id || cached.job.startedAt <= job.startedAt)) {
-        // An event may already have moved this job on: keep the later snapshot.
-        if (cached.job?.id !== job.id) client.setQueryData<Status>(venhancerStatusKey, { ...cached, job });
+      // Events may already have moved this job on (keep that later snapshot) or announced a newer one.
+      if (cached && cached.job?.id !== job.id && (cached.job?.startedAt ?? 0) <= job.startedAt) {
+        client.setQueryData<Status>(venhancerStatusKey, { ...cached, job });
       }
     },
   });

@@ -11,7 +11,7 @@ import { errorMessage, showInfo } from '../../state/toasts';
 import { useVenhancerStatus, useVenhancerUpdates } from '../../state/venhancer-setup';
 import { FileBrowserDialog } from '../FileBrowserDialog';
 import { AddVenhancerDialog, jobSummary } from './AddVenhancerDialog';
-import { effectiveProvider } from './effective-provider';
+import { effectiveProvider, providerLabel } from './effective-provider';
 
 const STATUS_TEXT: Record<PackInfo['status'], string> = {
   ok: 'OK',
@@ -40,8 +40,7 @@ function useRunsOn(): string | null {
   if (!prefs.data || !providers.data || !check.data) return null;
   const effective = effectiveProvider(prefs.data.provider, providers.data.autoProvider, prefs.data.allowCpuFallback, check.data.outcomes);
   if (effective.runs === null) return 'nothing starts (see Engine)';
-  if (effective.runs === 'cpu') return 'CPU';
-  return `${effective.runs === 'cuda' ? 'CUDA' : effective.runs === 'dml' ? 'DirectML' : 'CoreML'} (GPU ${prefs.data.deviceId})`;
+  return effective.runs === 'cpu' ? 'CPU' : `${providerLabel(effective.runs)} (GPU ${prefs.data.deviceId})`;
 }
 
 export function PacksPanel() {

@@ -9,6 +9,11 @@ type Explicit = Outcome['provider'];
 
 const NAMES: Record<Explicit, string> = { cuda: 'CUDA', dml: 'DirectML', coreml: 'CoreML', cpu: 'CPU' };
 
+/** How an execution provider is named to people. */
+export function providerLabel(provider: Explicit): string {
+  return NAMES[provider];
+}
+
 export function effectiveProvider(
   choice: Provider,
   autoProvider: Explicit,
