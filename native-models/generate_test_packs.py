@@ -666,8 +666,10 @@ PACKS = {"analytic-test": write_analytic, "tiny-venhancer-test": write_tiny}
 def write_overhead(out_dir):
     """A near-free model at the real geometry (4 latent channels, 8x downscale) with the reference's resolution,
     chunk and decode rules: the encoder averages 8x8 blocks (mean: the 3 colour averages and their first again,
-    log-variance -30), the decoder upsamples the first 3 channels by nearest 8x, the denoiser returns 0. So every
-    latent, tile and chunk the real model would cost the engine is there, and the model itself costs ~nothing."""
+    log-variance -30), the decoder upsamples the first 3 channels by nearest 8x, and the denoiser predicts the clean
+    sample (prediction type x0): each frame's latest key-frame latent, gathered from the hint. So every latent, tile
+    and chunk the real model would cost the engine is there, the model itself costs ~nothing, and the output is a
+    picture (the source, 8x8-pooled), not noise: the video encoder then has the work a real result gives it."""
     g = GraphBuilder("enc")
     pooled = g.op("AveragePool", ["image"], "pooled", kernel_shape=[8, 8], strides=[8, 8])
     first = g.op("Slice", [pooled, g.const([0], np.int64), g.const([1], np.int64), g.const([1], np.int64)])
@@ -684,8 +686,14 @@ def write_overhead(out_dir):
                                  [tensor_info("image", TensorProto.FLOAT, ["N", 3, "H", "W"])], g.initializers),
                os.path.join(out_dir, "vae_decoder.onnx"))
     g = GraphBuilder("den")
-    zero = g.op("Mul", ["x", g.const(0.0)], "zero")
-    alive = keep_inputs_alive(g, zero, [("context", False), ("hint", False), ("mask", True), ("t", True), ("t_hint", True), ("s_cond", True)])
+    # latest[f] = max(mask[f'] for f' <= f), at least 0: the key index of frame f, or of the key before it.
+    frame_count = g.op("Gather", [g.op("Shape", ["mask"]), g.const(1, np.int64)], "frame_count")
+    index = g.op("Cast", [g.op("Range", [g.const(0, np.int64), frame_count, g.const(1, np.int64)])], "index", to=TensorProto.FLOAT)
+    up_to = g.op("LessOrEqual", [g.op("Unsqueeze", [index, g.const([0], np.int64)]), g.op("Unsqueeze", [index, g.const([1], np.int64)])], "up_to")
+    keys = g.op("Where", [up_to, g.op("Cast", ["mask"], to=TensorProto.FLOAT), g.const(-1.0)], "keys")
+    latest = g.op("Max", [g.op("ReduceMax", [keys], axes=[1], keepdims=0), g.const(0.0)], "latest")
+    x0 = g.op("Gather", ["hint", g.op("Cast", [latest], to=TensorProto.INT64)], "x0", axis=2)
+    alive = keep_inputs_alive(g, x0, [("x", False), ("context", False), ("t", True), ("t_hint", True), ("s_cond", True)])
     g.op_to("Identity", [alive], "v")
     spec_json = denoiser_spec(4, [1, 77, 1024], "float32")
     save_model(helper.make_graph(g.nodes, "overhead_denoiser", *denoiser_io(spec_json), g.initializers),
@@ -702,7 +710,7 @@ def write_overhead(out_dir):
         "files": [],
         "graphs": {"vae_encoder": encoder, "vae_decoder": decoder, "denoiser": spec_json},
         "latent": {"channels": 4, "downscale": 8, "scalingFactor": 0.18215},
-        "schedule": SCHEDULE,
+        "schedule": {**SCHEDULE, "prediction": "x0"},
         "sampler": sampler(7.5, 0.2),
         "resolution": {
             "areaMin": 1382400,

@@ -142,6 +142,29 @@ describe('openFrameWriter', () => {
     expect(raw.equals(Buffer.concat(written.map((f) => Buffer.from(f.data))))).toBe(true);
   });
 
+  it('frames filled in the buffers frameBuffer() lends arrive intact, however far ffmpeg lags behind', async () => {
+    // Frames larger than a pipe's buffer, so writes stay queued while the next buffers are filled.
+    const dir = path.join(temp.dir, 'png-ring');
+    const [width, height] = [256, 192];
+    const writer = await openFrameWriter({ ffmpeg: FFMPEG, output: { kind: 'frames', dir }, width, height, fps: 30 });
+    const expected: Buffer[] = [];
+    const lent = new Set<Uint8Array>();
+    for (let n = 0; n < 16; n++) {
+      const frame = gradientFrame(width, height, n);
+      expected.push(Buffer.from(frame.data));
+      const buffer = writer.frameBuffer();
+      lent.add(buffer);
+      buffer.set(frame.data);
+      await writer.write({ width, height, data: buffer });
+    }
+    await writer.finish();
+    expect(lent.size).toBeLessThan(16); // buffers really were reused
+    const raw = execFileSync(FFMPEG, ['-v', 'error', '-i', path.join(dir, 'frame-%06d.png'), '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'], {
+      maxBuffer: 16 * width * height * 3 + 1,
+    });
+    expect(raw.equals(Buffer.concat(expected))).toBe(true);
+  });
+
   it('refuses a non-empty frames folder and a wrong frame size', async () => {
     const dir = path.join(temp.dir, 'png-out');
     await expect(openFrameWriter({ ffmpeg: FFMPEG, output: { kind: 'frames', dir }, width: 32, height: 24, fps: 30 })).rejects.toThrow(/not empty/);

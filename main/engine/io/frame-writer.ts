@@ -11,7 +11,7 @@ import { StderrTail } from './stderr-tail';
 
 export type FrameWriter = {
   /** Queues the frame; resolves at once while fewer than a few frames wait for ffmpeg, else once ffmpeg has taken
-   *  the oldest (backpressure); rejects with ffmpeg's message if it failed. The frame's buffer must not be reused. */
+   *  the oldest (backpressure); rejects with ffmpeg's message if it failed. The frame's buffer must not be reused, except one from frameBuffer(). */
   write(frame: RgbFrame): Promise<void>;
   /** Ends the stream, waits for ffmpeg and renames the result into place. */
   finish(): Promise<string>;
@@ -19,6 +19,9 @@ export type FrameWriter = {
   abort(): Promise<void>;
   /** Frames passed on to ffmpeg so far (frames outside `keep` are not counted). */
   framesWritten(): number;
+  /** A frame-sized buffer no queued write still holds, to fill and pass to write(): callers that produce many
+   *  frames reuse a few buffers instead of allocating one per frame. */
+  frameBuffer(): Uint8Array;
 };
 
 export const PNG_FRAME_PATTERN = 'frame-%06d.png';
@@ -118,6 +121,10 @@ export async function openFrameWriter(opts: {
   const keepFirst = opts.keep?.first ?? 0;
   const keepEnd = opts.keep ? opts.keep.first + opts.keep.count : Infinity;
 
+  // IN_FLIGHT writes can be queued when write() returns, so one more buffer than that is always free.
+  const ring: Uint8Array[] = [];
+  let ringNext = 0;
+
   const removeTemp = () => rm(tempPath, { recursive: true, force: true });
   const failure = async (what: string): Promise<Error> => {
     const { code, signal, spawnError } = await exited;
@@ -168,6 +175,11 @@ export async function openFrameWriter(opts: {
       return finalPath;
     },
     framesWritten: () => written,
+    frameBuffer() {
+      const slot = ringNext;
+      ringNext = (ringNext + 1) % (IN_FLIGHT + 1);
+      return (ring[slot] ??= new Uint8Array(frameBytes));
+    },
     async abort() {
       if (state === 'done' || state === 'aborted') return;
       state = 'aborted';

@@ -198,7 +198,7 @@ export async function runDiffusionJob(spec: EnhanceJobSpec, hooks: JobHooks, dep
       emit: async (image, index) => {
         await hooks.checkpoint();
         await clock.time('write', async () => {
-          const rgb = cropToRgb24(image, plan);
+          const rgb = cropToRgb24(image, plan, activeWriter.frameBuffer());
           await activeWriter.write({ width: plan.width, height: plan.height, data: rgb });
         });
         progress.finish(index + 1, frames.total);
@@ -239,14 +239,14 @@ async function encodeKeyFrames(opts: {
   const { channels, height, width } = store.shape; // channels: the moments' 2C
   const imageSize = 3 * plan.paddedHeight * plan.paddedWidth;
   let batchSize = ENCODE_BATCH;
-  let batch: Float32Array[] = [];
+  // The resized key frames go straight into one reused batch buffer (no per-frame allocation, no copy).
+  const batch = new Float32Array(ENCODE_BATCH * imageSize);
+  let batched = 0;
   let encoded = 0;
 
-  const encode = async (images: Float32Array[]): Promise<Float32Array> => {
-    const data = new Float32Array(images.length * imageSize);
-    images.forEach((image, i) => data.set(image, i * imageSize));
-    const out = await runtime.vaeEncode({ dims: [images.length, 3, plan.paddedHeight, plan.paddedWidth], data });
-    const expected = [images.length, channels, height, width];
+  const encode = async (images: Float32Array, count: number): Promise<Float32Array> => {
+    const out = await runtime.vaeEncode({ dims: [count, 3, plan.paddedHeight, plan.paddedWidth], data: images });
+    const expected = [count, channels, height, width];
     if (out.dims.join('x') !== expected.join('x')) {
       throw new Error(
         `The VAE encoder returned ${out.dims.join('x')} (expected its posterior moments, ${expected.join('x')}): the pack does not match its manifest.`,
@@ -256,21 +256,22 @@ async function encodeKeyFrames(opts: {
   };
   const flush = async () => {
     let done = 0;
-    while (done < batch.length) {
-      const part = batch.slice(done, done + batchSize);
+    while (done < batched) {
+      const count = Math.min(batchSize, batched - done);
+      const part = batch.subarray(done * imageSize, (done + count) * imageSize);
       try {
-        const latents = await clock.time('vae_encode', () => encode(part));
-        if (store.frames < encoded + part.length) await store.resize(Math.max(encoded + part.length, store.frames * 2));
+        const latents = await clock.time('vae_encode', () => encode(part, count));
+        if (store.frames < encoded + count) await store.resize(Math.max(encoded + count, store.frames * 2));
         await clock.time('vae_encode', () => store.write(encoded, latents));
-        encoded += part.length;
-        done += part.length;
+        encoded += count;
+        done += count;
       } catch (error) {
         if (!isOutOfMemoryError(error) || batchSize === 1) throw error;
         batchSize = Math.max(1, batchSize >> 1);
         hooks.log?.(`Out of memory in the VAE encoder: encoding ${batchSize} frame(s) at a time`);
       }
     }
-    batch = [];
+    batched = 0;
     progress.prepare(encoded, reader.expectedFrames);
   };
 
@@ -282,10 +283,12 @@ async function encodeKeyFrames(opts: {
       const next = await frames.next();
       clock.add('decode', (performance.now() - started) / 1000);
       if (next.done) break;
-      batch.push(clock.timeSync('vae_encode', () => resizeBilinearToPadded(next.value.data, plan, opts.padValue)));
-      if (batch.length >= batchSize) await flush();
+      const slot = batch.subarray(batched * imageSize, (batched + 1) * imageSize);
+      clock.timeSync('vae_encode', () => resizeBilinearToPadded(next.value.data, plan, opts.padValue, slot));
+      batched++;
+      if (batched >= batchSize) await flush();
     }
-    if (batch.length > 0) await flush();
+    if (batched > 0) await flush();
   } finally {
     await frames.return?.();
     reader.close();

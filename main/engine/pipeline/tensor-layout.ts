@@ -22,7 +22,9 @@ export function crossFadeFrames(
   for (let j = 0; j < overlap; j++) {
     const c = weight(j, overlap);
     const base = j * frameSize;
-    for (let i = base; i < base + frameSize; i++) next[i] = (1 - c) * previous[i] + c * next[i];
+    // c = 0 (the first overlap frame) keeps the previous chunk's frame: a copy.
+    if (c === 0) next.set(previous.subarray(base, base + frameSize), base);
+    else for (let i = base; i < base + frameSize; i++) next[i] = (1 - c) * previous[i] + c * next[i];
   }
 }
 

@@ -6,7 +6,7 @@ import { gaussianWeights, planSpans, type Span } from '../plan/tiles';
 import type { JobHooks, PackRuntime } from '../types';
 import type { LatentStore } from './latent-store';
 import type { StageClock } from './progress';
-import { assertFinite, cropPlanes, crossFadeFrames } from './tensor-layout';
+import { cropPlanes, crossFadeFrames } from './tensor-layout';
 
 export type DecodeTiling = {
   temporalChunk: number;
@@ -35,10 +35,12 @@ export async function decodeLatents(opts: {
   const frames = latents.frames;
   let tiling = opts.tiling;
   const spans = tiling.temporalChunk >= frames ? [{ start: 0, end: frames }] : planSpans(frames, tiling.temporalChunk, Math.min(tiling.temporalOverlap, tiling.temporalChunk - 1));
-  let pending: { start: number; images: Float32Array } | null = null;
-  let frameSize = 0;
+  let pending: { start: number; frames: number } | null = null;
   let layout: TileLayout | null = null;
+  // Buffers kept across chunks (a few hundred MB at the real geometry): allocating them per chunk costs more in page
+  // faults and garbage collection than the blend itself. `held` keeps the overlap frames for the next chunk's fade.
   let output: Float32Array | null = null;
+  let held = new Float32Array(0);
 
   for (let s = 0; s < spans.length; s++) {
     const span = spans[s];
@@ -49,7 +51,6 @@ export async function decodeLatents(opts: {
     for (;;) {
       try {
         if (!layout || layout.tileH !== tiling.tileH || layout.tileW !== tiling.tileW) layout = planTileLayout(runtime.manifest.latent.downscale, latents.shape, tiling);
-        // One output array per chunk length: every emitted frame has been handed on before the next chunk.
         const size = count * 3 * layout.outH * layout.outW;
         if (!output || output.length !== size) output = new Float32Array(size);
         images = await decodeTiled(runtime, chunkLatents, count, latents.shape, layout, output, clock);
@@ -58,16 +59,22 @@ export async function decodeLatents(opts: {
         tiling = opts.retryTile(error, tiling);
       }
     }
-    frameSize = images.length / count;
+    const frameSize = images.length / count;
 
     const blendStarted = performance.now();
     if (pending) {
-      const overlap = pending.images.length / frameSize;
       if (pending.start !== span.start) throw new Error(`Decode chunk [${span.start}, ${span.end}) does not start where the previous overlap does (${pending.start}).`);
-      crossFadeFrames(pending.images, images, overlap, frameSize, crossFadeWeight);
+      crossFadeFrames(held, images, pending.frames, frameSize, crossFadeWeight);
     }
     const finalEnd = s + 1 < spans.length ? spans[s + 1].start : span.end;
-    pending = finalEnd < span.end ? { start: finalEnd, images: images.slice((finalEnd - span.start) * frameSize) } : null;
+    if (finalEnd < span.end) {
+      const kept = images.subarray((finalEnd - span.start) * frameSize);
+      if (held.length < kept.length) held = new Float32Array(kept.length);
+      held.set(kept);
+      pending = { start: finalEnd, frames: span.end - finalEnd };
+    } else {
+      pending = null;
+    }
     clock.add('blend', (performance.now() - blendStarted) / 1000);
 
     for (let f = span.start; f < finalEnd; f++) {
@@ -76,14 +83,16 @@ export async function decodeLatents(opts: {
   }
 }
 
-/** Where each spatial tile goes and its blend weights w(y) w(x) / sum of all tiles' weights at that pixel, so
- *  blending is one multiply-add per tile pixel (no weight-sum array, no division pass). Planned once per tiling. */
+/** Where each spatial tile goes, with its blend weights: w(y) w(x) over the sum of all tiles' weights at that pixel.
+ *  The tiles form a grid (every tile of a row has the same rows, of a column the same columns), so that sum is
+ *  (sum of the rows' w(y)) (sum of the columns' w(x)) and each tile's weight splits into a row factor and a column
+ *  factor: one multiply-add per tile pixel with both factors in cache. Planned once per tiling. */
 type TileLayout = {
   tileH: number;
   tileW: number;
   outH: number;
   outW: number;
-  tiles: { row: Span; col: Span; y0: number; x0: number; th: number; tw: number; weights: Float32Array | null }[];
+  tiles: { row: Span; col: Span; y0: number; x0: number; th: number; tw: number; wy: Float32Array; wx: Float32Array; soleY: Span; soleX: Span }[];
 };
 
 function planTileLayout(scale: number, shape: { height: number; width: number }, tiling: DecodeTiling): TileLayout {
@@ -92,30 +101,41 @@ function planTileLayout(scale: number, shape: { height: number; width: number },
   const outW = width * scale;
   const rows = spansFor(height, tiling.tileH, tiling.overlapH);
   const cols = spansFor(width, tiling.tileW, tiling.overlapW);
+  const normalised = (spans: Span[], size: number): Float32Array[] => {
+    const raw = spans.map((span) => gaussianWeights((span.end - span.start) * scale, tiling.gaussianVar));
+    const total = new Float64Array(size);
+    spans.forEach((span, i) => raw[i].forEach((w, j) => (total[span.start * scale + j] += w)));
+    return spans.map((span, i) => raw[i].map((w, j) => (spans.length === 1 ? 1 : w / total[span.start * scale + j])));
+  };
+  // Where a tile is the only one along an axis its normalised weight is exactly 1 (w / w): over the rectangle
+  // where it is alone on both axes (most of the picture) the blend is a copy.
+  const sole = (spans: Span[], i: number): Span => {
+    const covered = (j: number) => spans.filter((other) => other.start <= j && j < other.end).length;
+    let start = spans[i].start;
+    while (start < spans[i].end && covered(start) > 1) start++;
+    let end = start;
+    while (end < spans[i].end && covered(end) === 1) end++;
+    return { start: (start - spans[i].start) * scale, end: (end - spans[i].start) * scale };
+  };
+  const wys = normalised(rows, outH);
+  const wxs = normalised(cols, outW);
   const tiles: TileLayout['tiles'] = [];
-  for (const row of rows) {
-    for (const col of cols) {
-      tiles.push({ row, col, y0: row.start * scale, x0: col.start * scale, th: (row.end - row.start) * scale, tw: (col.end - col.start) * scale, weights: null });
-    }
-  }
-  if (tiles.length > 1) {
-    const weightSum = new Float64Array(outH * outW);
-    const separable = tiles.map((t) => ({ wy: gaussianWeights(t.th, tiling.gaussianVar), wx: gaussianWeights(t.tw, tiling.gaussianVar) }));
-    tiles.forEach((t, i) => {
-      const { wy, wx } = separable[i];
-      for (let y = 0; y < t.th; y++) {
-        for (let x = 0; x < t.tw; x++) weightSum[(t.y0 + y) * outW + t.x0 + x] += wy[y] * wx[x];
-      }
+  rows.forEach((row, r) => {
+    cols.forEach((col, c) => {
+      tiles.push({
+        row,
+        col,
+        y0: row.start * scale,
+        x0: col.start * scale,
+        th: (row.end - row.start) * scale,
+        tw: (col.end - col.start) * scale,
+        wy: wys[r],
+        wx: wxs[c],
+        soleY: sole(rows, r),
+        soleX: sole(cols, c),
+      });
     });
-    tiles.forEach((t, i) => {
-      const { wy, wx } = separable[i];
-      const weights = new Float32Array(t.th * t.tw);
-      for (let y = 0; y < t.th; y++) {
-        for (let x = 0; x < t.tw; x++) weights[y * t.tw + x] = (wy[y] * wx[x]) / weightSum[(t.y0 + y) * outW + t.x0 + x];
-      }
-      t.weights = weights;
-    });
-  }
+  });
   return { tileH: tiling.tileH, tileW: tiling.tileW, outH, outW, tiles };
 }
 
@@ -132,7 +152,8 @@ async function decodeTiled(
   const scale = runtime.manifest.latent.downscale;
   const { outH, outW } = layout;
 
-  const decodeTile = async (row: Span, col: Span): Promise<Float32Array> => {
+  const decodeTile = async (i: number): Promise<Float32Array> => {
+    const { row, col } = layout.tiles[i];
     const th = row.end - row.start;
     const tw = col.end - col.start;
     const whole = th === height && tw === width;
@@ -145,50 +166,34 @@ async function decodeTiled(
     return out.data;
   };
 
-  if (layout.tiles.length === 1) {
-    const only = layout.tiles[0];
-    const image = await decodeTile(only.row, only.col);
-    checkFinite(image);
-    return image;
-  }
+  // Non-finite values are not looked for here: cropToRgb24 rejects any in what is kept, one pass fewer.
+  if (layout.tiles.length === 1) return decodeTile(0);
 
   const decoded: Float32Array[] = [];
-  for (const tile of layout.tiles) decoded.push(await decodeTile(tile.row, tile.col));
+  for (let i = 0; i < layout.tiles.length; i++) decoded.push(await decodeTile(i));
   const started = performance.now();
-  // Plane by plane, every tile in turn: one output plane stays in cache while all its tiles are added to it.
-  // The first tile is also checked for finite values on the way (a float64 sum of float32 values is non-finite
-  // only if one of them is); the others below.
+  // Plane by plane, every tile in turn: one output plane stays in cache while all its tiles are added to it. Where
+  // a tile is alone (weight 1) its row segment is copied.
   const plane = outH * outW;
   sum.fill(0);
-  const checks = new Float64Array(decoded.length);
   for (let p = 0; p < count * 3; p++) {
     for (let i = 0; i < layout.tiles.length; i++) {
-      const { th, tw, y0, x0 } = layout.tiles[i];
-      const weights = layout.tiles[i].weights as Float32Array;
+      const { th, tw, y0, x0, wy, wx, soleY, soleX } = layout.tiles[i];
       const data = decoded[i];
-      let check = 0;
       for (let y = 0; y < th; y++) {
         const from = (p * th + y) * tw;
         const to = p * plane + (y0 + y) * outW + x0;
-        const w = y * tw;
-        for (let x = 0; x < tw; x++) {
-          const v = data[from + x];
-          check += v;
-          sum[to + x] += weights[w + x] * v;
-        }
+        const rowWeight = wy[y];
+        const copyFrom = y >= soleY.start && y < soleY.end ? soleX.start : tw;
+        const copyTo = copyFrom < tw ? soleX.end : tw;
+        for (let x = 0; x < copyFrom; x++) sum[to + x] += rowWeight * wx[x] * data[from + x];
+        if (copyTo > copyFrom) sum.set(data.subarray(from + copyFrom, from + copyTo), to + copyFrom);
+        for (let x = copyTo; x < tw; x++) sum[to + x] += rowWeight * wx[x] * data[from + x];
       }
-      checks[i] += check;
     }
   }
-  for (let i = 0; i < decoded.length; i++) if (!Number.isFinite(checks[i])) checkFinite(decoded[i]);
   clock.add('blend', (performance.now() - started) / 1000);
   return sum;
-}
-
-function checkFinite(image: Float32Array): void {
-  let check = 0;
-  for (let i = 0; i < image.length; i++) check += image[i];
-  if (!Number.isFinite(check)) assertFinite(image, 'The VAE decoder');
 }
 
 function spansFor(size: number, tile: number, overlap: number): Span[] {

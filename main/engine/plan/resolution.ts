@@ -85,37 +85,47 @@ export function padAxis(size: number, rule: PadAxisRule): { padded: number; befo
  * F.interpolate(mode='bilinear', align_corners=False, antialias=False): half-pixel centres, source coordinate
  * (d + 0.5) in/out - 0.5 clamped at 0, neighbours clamped at the last pixel.
  */
-export function resizeBilinearToPadded(src: Uint8Array, plan: ResolutionPlan, padValue: number): Float32Array {
+export function resizeBilinearToPadded(src: Uint8Array, plan: ResolutionPlan, padValue: number, into?: Float32Array): Float32Array {
   const { srcWidth: sw, srcHeight: sh, width: dw, height: dh, paddedWidth: pw, paddedHeight: ph } = plan;
   if (src.length !== sw * sh * 3) {
     throw new Error(`Frame has ${src.length} bytes; ${sw}x${sh} rgb24 needs ${sw * sh * 3}`);
   }
   const plane = pw * ph;
-  const out = new Float32Array(3 * plane).fill(padValue);
+  if (into && into.length !== 3 * plane) throw new Error(`resizeBilinearToPadded: the output has ${into.length} values; [3, ${ph}, ${pw}] needs ${3 * plane}`);
+  const out = (into ?? new Float32Array(3 * plane)).fill(padValue);
   const xs = sourceTaps(sw, dw);
   const ys = sourceTaps(sh, dh);
-  for (let y = 0; y < dh; y++) {
-    const row0 = ys.lo[y] * sw;
-    const row1 = ys.hi[y] * sw;
-    const fy = ys.frac[y];
-    const outRow = (y + plan.padTop) * pw + plan.padLeft;
-    for (let x = 0; x < dw; x++) {
-      const x0 = xs.lo[x];
-      const x1 = xs.hi[x];
-      const fx = xs.frac[x];
-      const a = (row0 + x0) * 3;
-      const b = (row0 + x1) * 3;
-      const c = (row1 + x0) * 3;
-      const d = (row1 + x1) * 3;
-      for (let ch = 0; ch < 3; ch++) {
-        const top = src[a + ch] + fx * (src[b + ch] - src[a + ch]);
-        const bottom = src[c + ch] + fx * (src[d + ch] - src[c + ch]);
-        out[ch * plane + outRow + x] = (top + fy * (bottom - top)) / 127.5 - 1;
+  // Separable: each source row is interpolated horizontally once (sh rows, not dh), in float64 exactly as the
+  // two-dimensional formula computes its `top` and `bottom`, so the result is the same to the bit.
+  if (rowScratch.length < sh * 3 * dw) rowScratch = new Float64Array(sh * 3 * dw);
+  const rows = rowScratch;
+  for (let r = 0; r < sh; r++) {
+    const row = r * sw;
+    for (let ch = 0; ch < 3; ch++) {
+      const to = (r * 3 + ch) * dw;
+      for (let x = 0; x < dw; x++) {
+        const a = src[(row + xs.lo[x]) * 3 + ch];
+        rows[to + x] = a + xs.frac[x] * (src[(row + xs.hi[x]) * 3 + ch] - a);
+      }
+    }
+  }
+  for (let ch = 0; ch < 3; ch++) {
+    for (let y = 0; y < dh; y++) {
+      const top = (ys.lo[y] * 3 + ch) * dw;
+      const bottom = (ys.hi[y] * 3 + ch) * dw;
+      const fy = ys.frac[y];
+      const outRow = ch * plane + (y + plan.padTop) * pw + plan.padLeft;
+      for (let x = 0; x < dw; x++) {
+        const t = rows[top + x];
+        out[outRow + x] = (t + fy * (rows[bottom + x] - t)) / 127.5 - 1;
       }
     }
   }
   return out;
 }
+
+/** The horizontal pass's rows, kept between frames (the function runs synchronously, so one is enough). */
+let rowScratch = new Float64Array(0);
 
 /** For each destination index, the two source indices and the weight of the second (align_corners=False). */
 function sourceTaps(srcSize: number, dstSize: number): { lo: Int32Array; hi: Int32Array; frac: Float64Array } {
@@ -134,13 +144,14 @@ function sourceTaps(srcSize: number, dstSize: number): { lo: Int32Array; hi: Int
 }
 
 /** Crops the padding off a [3, paddedHeight, paddedWidth] image in [-1, 1] and packs it as rgb24 (rounded, clamped). */
-export function cropToRgb24(image: Float32Array, plan: ResolutionPlan): Uint8Array {
+export function cropToRgb24(image: Float32Array, plan: ResolutionPlan, into?: Uint8Array): Uint8Array {
   const { width: w, height: h, paddedWidth: pw, paddedHeight: ph } = plan;
   const plane = pw * ph;
   if (image.length !== 3 * plane) {
     throw new Error(`Image has ${image.length} values; [3, ${ph}, ${pw}] needs ${3 * plane}`);
   }
-  const out = new Uint8Array(w * h * 3);
+  if (into && into.length !== w * h * 3) throw new Error(`cropToRgb24: the output buffer has ${into.length} bytes for ${w}x${h} rgb24`);
+  const out = into ?? new Uint8Array(w * h * 3);
   // One pass, three planes read side by side. floor(v + 0.5) is Math.round(v) here (v = (x + 1) 127.5 from a
   // float32 x: the + 0.5 is exact near every rounding boundary) and, with |0, avoids Math.round's slow path on
   // CPUs without SSE4.1.
@@ -153,8 +164,9 @@ export function cropToRgb24(image: Float32Array, plan: ResolutionPlan): Uint8Arr
       const vr = (image[r + x] + 1) * 127.5 + 0.5;
       const vg = (image[g + x] + 1) * 127.5 + 0.5;
       const vb = (image[b + x] + 1) * 127.5 + 0.5;
-      if (vr !== vr || vg !== vg || vb !== vb) {
-        throw new Error('The decoded image contains NaN values: the model produced invalid output (try fp32 or the CPU provider)');
+      // x - x is 0 for every finite x, NaN for NaN and for either infinity.
+      if (vr - vr !== 0 || vg - vg !== 0 || vb - vb !== 0) {
+        throw new Error('The decoded image contains NaN or infinite values: the model produced invalid output (try fp32 or the CPU provider)');
       }
       out[o] = vr >= 256 ? 255 : vr < 1 ? 0 : vr | 0;
       out[o + 1] = vg >= 256 ? 255 : vg < 1 ? 0 : vg | 0;
