@@ -180,7 +180,7 @@ export const Methods = {
   // Timeline edits: each one is one transaction and one undoable history entry.
   'timeline.addTrack': method(nothing, ProjectStateSchema),
   /** Shows or hides a track's video, mutes or unmutes its audio: one undoable edit. */
-  'timeline.setTrack': method(z.object({ trackId: id, hidden: z.boolean().optional(), muted: z.boolean().optional() }), ProjectStateSchema),
+  'timeline.setTrack': method(z.object({ trackId: id, hidden: z.boolean().optional(), muted: z.boolean().optional(), locked: z.boolean().optional() }), ProjectStateSchema),
   'timeline.addClip': method(
     z.object({
       mediaId: id,

@@ -63,6 +63,8 @@ export const TrackSchema = z.object({
   name: z.string(),
   muted: z.boolean(),
   hidden: z.boolean(),
+  /** Its clips cannot be added to, moved, trimmed, split or deleted. */
+  locked: z.boolean(),
 });
 export type Track = z.infer<typeof TrackSchema>;
 

@@ -17,26 +17,28 @@ export type Edit<T> = { label: string; result: T };
 export function addTrack({ q, rec }: EditContext): Edit<TrackRow> {
   const top = q.maxTrackPosition.get()?.position ?? null;
   const position = top === null ? 0 : top + 1;
-  const track = rec.insertTrack({ position, name: `V${position + 1}`, muted: 0, hidden: 0 });
+  const track = rec.insertTrack({ position, name: `V${position + 1}`, muted: 0, hidden: 0, locked: 0 });
   return { label: 'Add track', result: track };
 }
 
-/** Shows or hides a track's video (hidden tracks are skipped by the viewer, previews and exports), or mutes its
- *  audio (silence in exports, no sound in the viewer). */
-export function setTrack(ctx: EditContext, input: { trackId: number; hidden?: boolean; muted?: boolean }): Edit<void> {
+/** Shows or hides a track's video (hidden tracks are skipped by the viewer, previews and exports), mutes its
+ *  audio (silence in exports, no sound in the viewer), or locks its clips against edits. */
+export function setTrack(ctx: EditContext, input: { trackId: number; hidden?: boolean; muted?: boolean; locked?: boolean }): Edit<void> {
   const track = requireTrack(ctx.q, requireInteger('trackId', input.trackId));
-  for (const key of ['hidden', 'muted'] as const) {
+  for (const key of ['hidden', 'muted', 'locked'] as const) {
     if (input[key] !== undefined && typeof input[key] !== 'boolean') throw new ApiError('BAD_REQUEST', `${key} must be true or false.`);
   }
   const after: TrackRow = {
     ...track,
     hidden: input.hidden === undefined ? track.hidden : Number(input.hidden),
     muted: input.muted === undefined ? track.muted : Number(input.muted),
+    locked: input.locked === undefined ? track.locked : Number(input.locked),
   };
   ctx.rec.updateTrack(track, after);
   const parts: string[] = [];
   if (after.hidden !== track.hidden) parts.push(after.hidden ? `Hide ${track.name}` : `Show ${track.name}`);
   if (after.muted !== track.muted) parts.push(after.muted ? `Mute the audio of ${track.name}` : `Unmute the audio of ${track.name}`);
+  if (after.locked !== track.locked) parts.push(after.locked ? `Lock ${track.name}` : `Unlock ${track.name}`);
   return { label: parts.join(', ') || `Change ${track.name}`, result: undefined };
 }
 
@@ -48,7 +50,7 @@ export function addClip(
   const trackId = requireInteger('trackId', input.trackId);
   const start = requireFrame('start', input.start);
   const { sourceIn, sourceOut } = requireSourceRange(ctx, mediaId, input.sourceIn, input.sourceOut);
-  requireTrack(ctx.q, trackId);
+  requireUnlocked(requireTrack(ctx.q, trackId));
   const end = start + sourceOut - sourceIn;
   overwrite(ctx, trackId, start, end, new Set());
   const clip = ctx.rec.insertClip({
@@ -67,8 +69,9 @@ export function moveClips(ctx: EditContext, moves: { clipId: number; trackId: nu
   const clipIds = requireIdList('moves[].clipId', moves.map((move) => move?.clipId));
   const placed = moves.map((move, index) => {
     const clip = requireClip(ctx.q, clipIds[index]);
+    requireUnlocked(requireTrack(ctx.q, clip.track_id));
     const trackId = requireInteger(`moves[${index}].trackId`, move.trackId);
-    requireTrack(ctx.q, trackId);
+    requireUnlocked(requireTrack(ctx.q, trackId));
     const start = requireFrame(`moves[${index}].start`, move.start);
     return { clip, after: { ...clip, track_id: trackId, start } };
   });
@@ -81,6 +84,7 @@ export function moveClips(ctx: EditContext, moves: { clipId: number; trackId: nu
 
 export function trimClip(ctx: EditContext, input: { clipId: number; start: number; sourceIn: number; sourceOut: number }): Edit<void> {
   const clip = requireClip(ctx.q, requireInteger('clipId', input.clipId));
+  requireUnlocked(requireTrack(ctx.q, clip.track_id));
   const start = requireFrame('start', input.start);
   const { sourceIn, sourceOut } = requireSourceRange(ctx, clip.media_id, input.sourceIn, input.sourceOut);
   const after: ClipRow = { ...clip, start, source_in: sourceIn, source_out: sourceOut };
@@ -94,6 +98,7 @@ export function splitClips(ctx: EditContext, clipIds: number[], at: number): Edi
   const frame = requireFrame('at', at);
   const spanning = ids.map((id) => requireClip(ctx.q, id)).filter((clip) => clip.start < frame && frame < clipEnd(clip));
   if (spanning.length === 0) throw new ApiError('BAD_REQUEST', 'The playhead is not inside a selected clip');
+  for (const clip of spanning) requireUnlocked(requireTrack(ctx.q, clip.track_id));
   for (const clip of spanning) {
     const cut = clip.source_in + (frame - clip.start);
     ctx.rec.updateClip(clip, { ...clip, source_out: cut });
@@ -107,6 +112,7 @@ export function deleteClips(ctx: EditContext, clipIds: number[], ripple: boolean
   const ids = requireIdList('clipIds', clipIds);
   if (typeof ripple !== 'boolean') throw new ApiError('BAD_REQUEST', 'ripple must be true or false.');
   const doomed = ids.map((id) => requireClip(ctx.q, id));
+  for (const clip of doomed) requireUnlocked(requireTrack(ctx.q, clip.track_id));
   for (const clip of doomed) ctx.rec.deleteClip(clip);
   if (ripple) {
     // Each remaining clip moves left by the length of every deleted clip before it on its track. Clips never
@@ -191,6 +197,11 @@ function requireNoOverlapAmong(clips: ClipRow[]): void {
       throw new ApiError('BAD_REQUEST', `moves: clips ${a.id} and ${b.id} would overlap each other on the same track.`);
     }
   }
+}
+
+/** A locked track refuses every edit that would add, move, trim, split or remove its clips. */
+function requireUnlocked(track: TrackRow): void {
+  if (track.locked) throw new ApiError('CONFLICT', `Track ${track.name} is locked: unlock it (the lock in its header) to edit its clips.`);
 }
 
 function requireClip(q: ProjectQueries, id: number): ClipRow {

@@ -257,7 +257,7 @@ export class SqliteProjectStore implements ProjectStore {
     return trackFromRow(this.edit('add a track', (ctx) => edits.addTrack(ctx)));
   }
 
-  setTrack(input: { trackId: number; hidden?: boolean; muted?: boolean }): void {
+  setTrack(input: { trackId: number; hidden?: boolean; muted?: boolean; locked?: boolean }): void {
     this.edit('change the track', (ctx) => edits.setTrack(ctx, input));
   }
 
@@ -467,7 +467,7 @@ function initialiseProject(db: Database.Database, create: NonNullable<OpenProjec
   // A rate given at creation is the person's choice: imports keep it.
   if (create.fps !== undefined) q.setFormatChosen.run();
   // A new project starts with one track; it is not an undoable edit.
-  q.insertTrack.run({ id: null, position: 0, name: 'V1', muted: 0, hidden: 0 });
+  q.insertTrack.run({ id: null, position: 0, name: 'V1', muted: 0, hidden: 0, locked: 0 });
 }
 
 function newMediaRow(field: string, media: NewMedia): Omit<MediaRow, 'id' | 'offline' | 'imported_at'> {

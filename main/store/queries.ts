@@ -39,6 +39,8 @@ export const TrackRowSchema = z.object({
   name: z.string(),
   muted: z.number().int(),
   hidden: z.number().int(),
+  // History entries written before schema 4 have no lock: they were unlocked.
+  locked: z.number().int().default(0),
 });
 export type TrackRow = z.infer<typeof TrackRowSchema>;
 
@@ -73,7 +75,7 @@ export type JobRow = {
 };
 
 const CLIP_COLUMNS = 'id, media_id, track_id, start, source_in, source_out, settings';
-const TRACK_COLUMNS = 'id, position, name, muted, hidden';
+const TRACK_COLUMNS = 'id, position, name, muted, hidden, locked';
 const MEDIA_COLUMNS = 'id, path, size, mtime_ms, fingerprint, probe, offline, imported_at';
 const JOB_COLUMNS = 'id, kind, state, label, payload, progress, eta_sec, message, created_at, updated_at, stats, output_path, elapsed_ms';
 const CLIP_END = 'start + (source_out - source_in)';
@@ -137,11 +139,11 @@ export function prepareQueries(db: Database.Database, timing: SqlTiming) {
     /** `id` null lets SQLite assign one; history passes the original id back when it restores a row. */
     insertTrack: statement<[Omit<TrackRow, 'id'> & { id: number | null }]>(
       'insertTrack',
-      `INSERT INTO track (${TRACK_COLUMNS}) VALUES (@id, @position, @name, @muted, @hidden)`,
+      `INSERT INTO track (${TRACK_COLUMNS}) VALUES (@id, @position, @name, @muted, @hidden, @locked)`,
     ),
     updateTrack: statement<[TrackRow]>(
       'updateTrack',
-      'UPDATE track SET position = @position, name = @name, muted = @muted, hidden = @hidden WHERE id = @id',
+      'UPDATE track SET position = @position, name = @name, muted = @muted, hidden = @hidden, locked = @locked WHERE id = @id',
     ),
     deleteTrack: statement<[id: number]>('deleteTrack', 'DELETE FROM track WHERE id = ?'),
 
@@ -245,7 +247,7 @@ export function mediaFromRow(row: MediaRow): MediaAsset {
 }
 
 export function trackFromRow(row: TrackRow): Track {
-  return { id: row.id, position: row.position, name: row.name, muted: row.muted === 1, hidden: row.hidden === 1 };
+  return { id: row.id, position: row.position, name: row.name, muted: row.muted === 1, hidden: row.hidden === 1, locked: row.locked === 1 };
 }
 
 export function clipFromRow(row: ClipRow): Clip {

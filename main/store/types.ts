@@ -44,7 +44,7 @@ export interface ProjectStore {
   getClip(id: number): Clip | undefined;
   addTrack(): Track;
   /** Shows or hides the track's video, mutes or unmutes its audio (one undoable edit). */
-  setTrack(input: { trackId: number; hidden?: boolean; muted?: boolean }): void;
+  setTrack(input: { trackId: number; hidden?: boolean; muted?: boolean; locked?: boolean }): void;
   addClip(input: { mediaId: number; trackId: number; start: number; sourceIn: number; sourceOut: number }): Clip;
   moveClips(moves: { clipId: number; trackId: number; start: number }[]): void;
   trimClip(input: { clipId: number; start: number; sourceIn: number; sourceOut: number }): void;

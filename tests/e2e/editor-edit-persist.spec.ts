@@ -205,6 +205,24 @@ test('edits made in the editor survive a reload exactly', async ({ page }) => {
   await expect(page.getByTestId('viewer-video')).toHaveAttribute('data-muted', 'true');
   await expect(entries.first()).toHaveText(/^Mute the audio of V1/);
   expect((await callApi(host.origin, host.token, 'project.state', {})).tracks.find((t) => t.name === 'V1')).toMatchObject({ muted: true, hidden: false });
+
+  // Locking V1: its clips are not dragged; unlocking lets them move again.
+  await v1.getByTestId('track-lock').click();
+  await expect(v1.getByTestId('track-lock')).toHaveAttribute('aria-pressed', 'true');
+  await expect(entries.first()).toHaveText(/^Lock V1/);
+  const v1Id = (await callApi(host.origin, host.token, 'project.state', {})).tracks.find((t) => t.name === 'V1')!.id;
+  const lockedClip = page.locator(`[data-testid="clip"][data-track-id="${v1Id}"]`).first();
+  const lockedStart = await lockedClip.getAttribute('data-start');
+  const box = (await lockedClip.boundingBox())!;
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width / 2 + 40, box.y + box.height / 2, { steps: 5 });
+  await page.mouse.up();
+  await expect(lockedClip).toHaveAttribute('data-start', lockedStart!);
+  await expect(page.locator('[data-testid="toast"].toast-error')).toHaveCount(0); // not even attempted
+  await expect(entries.first()).toHaveText(/^Lock V1/);
+  await v1.getByTestId('track-lock').click();
+  await expect(entries.first()).toHaveText(/^Unlock V1/);
   expect(pageErrors).toEqual([]);
   await expect(page.locator('[data-testid="toast"].toast-error')).toHaveCount(0);
 });

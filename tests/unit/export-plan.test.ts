@@ -7,9 +7,9 @@ import { expectApiError } from '../helpers/store-fixtures';
 
 const fps24 = { num: 24, den: 1 };
 const tracks: Track[] = [
-  { id: 1, position: 0, name: 'V1', muted: false, hidden: false },
-  { id: 2, position: 1, name: 'V2', muted: true, hidden: false },
-  { id: 3, position: 2, name: 'V3', muted: false, hidden: true },
+  { id: 1, position: 0, name: 'V1', muted: false, hidden: false, locked: false },
+  { id: 2, position: 1, name: 'V2', muted: true, hidden: false, locked: false },
+  { id: 3, position: 2, name: 'V3', muted: false, hidden: true, locked: false },
 ];
 
 function clip(id: number, trackId: number, start: number, sourceIn: number, sourceOut: number): Clip {

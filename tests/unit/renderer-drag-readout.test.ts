@@ -17,7 +17,7 @@ const state = (clips: Clip[]): ProjectState => ({
   project: { path: '/p.upframe', name: 'p', fps: { num: 24, den: 1 }, width: 1920, height: 1080, markIn: null, markOut: null, createdAt: 0 },
   revision: 1,
   media: [],
-  tracks: [{ id: 1, position: 0, name: 'V1', muted: false, hidden: false }],
+  tracks: [{ id: 1, position: 0, name: 'V1', muted: false, hidden: false, locked: false }],
   clips,
   canUndo: false,
   canRedo: false,

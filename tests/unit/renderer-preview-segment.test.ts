@@ -11,7 +11,7 @@ import {
 } from '../../renderer/src/state/segment';
 
 function track(id: number, position: number, hidden = false): Track {
-  return { id, position, name: `V${position + 1}`, muted: false, hidden };
+  return { id, position, name: `V${position + 1}`, muted: false, hidden, locked: false };
 }
 
 function clip(id: number, trackId: number, start: number, sourceIn: number, sourceOut: number): Clip {

@@ -414,6 +414,37 @@ describe('setTrack', () => {
     expect(store.listTracks()[0]).toMatchObject({ hidden: false, muted: false });
   });
 
+  it('a locked track refuses every edit of its clips, and unlocking (or undoing the lock) allows them again', () => {
+    const clip = add(0, 0, 48);
+    const v2 = store.addTrack();
+    const other = add(0, 0, 24, v2.id);
+    store.setTrack({ trackId, locked: true });
+    expect(store.listTracks()[0]).toMatchObject({ locked: true });
+    expect(store.state().undoLabel).toBe('Lock V1');
+    const locked = /Track V1 is locked: unlock it/;
+    expectRejected(() => add(100, 0, 10), 'CONFLICT', locked);
+    expectRejected(() => store.moveClips([{ clipId: clip.id, trackId, start: 10 }]), 'CONFLICT', locked);
+    expectRejected(() => store.moveClips([{ clipId: other.id, trackId, start: 60 }]), 'CONFLICT', locked);
+    expectRejected(() => store.trimClip({ clipId: clip.id, start: 0, sourceIn: 0, sourceOut: 40 }), 'CONFLICT', locked);
+    expectRejected(() => store.splitClips([clip.id], 24), 'CONFLICT', locked);
+    expectRejected(() => store.deleteClips([clip.id, other.id], true), 'CONFLICT', locked);
+    // The other track and the locked clip's enhancement settings stay editable.
+    store.moveClips([{ clipId: other.id, trackId: v2.id, start: 10 }]);
+    store.setClipSettings([clip.id], { ...defaultClipSettings(), scale: 2 });
+    store.undo();
+    store.undo();
+    store.undo(); // the lock
+    expect(store.listTracks()[0]).toMatchObject({ locked: false });
+    store.splitClips([clip.id], 24);
+    expect(layout()).toEqual([
+      [0, 0, 24],
+      [24, 24, 48],
+    ]);
+    store.setTrack({ trackId, locked: true });
+    store.setTrack({ trackId, locked: false });
+    expect(store.state().undoLabel).toBe('Unlock V1');
+  });
+
   it('records nothing when nothing changes, and refuses a track that does not exist', () => {
     const entries = store.listHistory(100).total;
     store.setTrack({ trackId, hidden: false });

@@ -57,6 +57,7 @@ describe('project format', () => {
     // Make it a version-2 file, as an earlier Upframe wrote it.
     const raw = new Database(file);
     raw.exec('ALTER TABLE project DROP COLUMN format_chosen');
+    raw.exec('ALTER TABLE track DROP COLUMN locked');
     raw.pragma('user_version = 2');
     raw.close();
     const store = openProjectStore(file);

@@ -3,6 +3,7 @@
 import { sql as initial } from './0001-initial';
 import { sql as jobProgress } from './0002-job-progress';
 import { sql as projectFormat } from './0003-project-format';
+import { sql as trackLock } from './0004-track-lock';
 
 export type Migration = { version: number; name: string; sql: string };
 
@@ -10,6 +11,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial', sql: initial },
   { version: 2, name: 'job progress', sql: jobProgress },
   { version: 3, name: 'project format chosen', sql: projectFormat },
+  { version: 4, name: 'track lock', sql: trackLock },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

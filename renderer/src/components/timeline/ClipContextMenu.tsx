@@ -26,7 +26,9 @@ export function ClipContextMenu({ state, commands, children }: { state: ProjectS
   const selected = state.clips.filter((c) => selection.has(c.id));
   const count = selected.length;
   const playhead = playheadStore.get().frame;
-  const canSplit = selected.some((c) => c.start < playhead && playhead < clipEnd(c));
+  // A locked track's clips can be looked at and given presets, not cut or removed (the host refuses those edits).
+  const locked = selected.some((c) => state.tracks.find((t) => t.id === c.trackId)?.locked);
+  const canSplit = !locked && selected.some((c) => c.start < playhead && playhead < clipEnd(c));
   const clipsText = count > 1 ? ` ${count} clips` : '';
 
   return (
@@ -54,11 +56,12 @@ export function ClipContextMenu({ state, commands, children }: { state: ProjectS
             <ContextMenu.Item className="menu-item" disabled={!canSplit} onSelect={commands.split} data-testid="clip-menu-split">
               Split at playhead<span className="menu-key">S</span>
             </ContextMenu.Item>
-            <ContextMenu.Item className="menu-item" onSelect={() => commands.deleteSelected(false)} data-testid="clip-menu-delete">
+            {locked && <ContextMenu.Label className="menu-label menu-note">On a locked track: unlock it to cut or delete</ContextMenu.Label>}
+            <ContextMenu.Item className="menu-item" disabled={locked} onSelect={() => commands.deleteSelected(false)} data-testid="clip-menu-delete">
               Delete{clipsText}
               <span className="menu-key">Del</span>
             </ContextMenu.Item>
-            <ContextMenu.Item className="menu-item" onSelect={() => commands.deleteSelected(true)} data-testid="clip-menu-ripple">
+            <ContextMenu.Item className="menu-item" disabled={locked} onSelect={() => commands.deleteSelected(true)} data-testid="clip-menu-ripple">
               Ripple delete{clipsText}
               <span className="menu-key">Shift+Del</span>
             </ContextMenu.Item>

@@ -1,6 +1,6 @@
 // The timeline: ruler, tracks with virtualised clips, playhead; owns the pointer interactions (move, trim,
 // drop from the bin or the file system) and keeps the playhead in view when zooming.
-import { Eye, EyeOff, Volume2, VolumeX } from 'lucide-react';
+import { Eye, EyeOff, Lock, LockOpen, Volume2, VolumeX } from 'lucide-react';
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef } from 'react';
 import type { Clip, ProjectState, Track } from '../../../../main/common/model';
 import { mediaDurationInFrames } from '../../lib/frames';
@@ -141,6 +141,8 @@ export function Timeline({ model, commands }: { model: TimelineModel; commands: 
         if (!ids.has(clip.id)) return;
         const m = modelRef.current;
         const moving = m.state.clips.filter((c) => ids.has(c.id));
+        // Clips on a locked track are selected but never dragged (the host refuses the edit anyway).
+        if (moving.some((c) => isOnLockedTrack(m, c))) return;
         const positions = moving.map((c) => m.state.tracks.find((t) => t.id === c.trackId)?.position ?? 0);
         const maxPosition = Math.max(...m.state.tracks.map((t) => t.position));
         const minStart = Math.min(...moving.map((c) => c.start));
@@ -185,6 +187,7 @@ export function Timeline({ model, commands }: { model: TimelineModel; commands: 
         e.stopPropagation();
         if (!editorStore.get().selection.has(clip.id)) selectOnly([clip.id]);
         const m = modelRef.current;
+        if (isOnLockedTrack(m, clip)) return;
         const media = m.mediaById.get(clip.mediaId);
         const limit = media ? mediaDurationInFrames(media, m.state.project.fps) : clip.sourceOut;
         const targets = snapTargets(m, new Set([clip.id]));
@@ -335,12 +338,21 @@ function DragReadout({ state }: { state: ProjectState }) {
   );
 }
 
-/** The track's name, and its video visibility and audio mute toggles (each one undoable edit), as in Resolve. */
+function isOnLockedTrack(m: TimelineModel, clip: Clip): boolean {
+  return m.state.tracks.find((t) => t.id === clip.trackId)?.locked ?? false;
+}
+
+/** The track's name, and its video visibility, audio mute and lock toggles (each one undoable edit), as in Resolve. */
 function TrackHeader({ track }: { track: Track }) {
   const setTrack = useEdit('timeline.setTrack', 'Changing the track');
   const name = track.name || `V${track.position + 1}`;
   return (
-    <div className={`track-header ${track.hidden ? 'track-off' : ''}`} style={{ width: HEADER_WIDTH, height: ROW_HEIGHT }} data-testid="track-header">
+    <div
+      className={`track-header ${track.hidden ? 'track-off' : ''} ${track.locked ? 'track-locked' : ''}`}
+      style={{ width: HEADER_WIDTH, height: ROW_HEIGHT }}
+      data-testid="track-header"
+      data-locked={track.locked}
+    >
       <span className="track-name">{name}</span>
       <span className="track-toggles">
         <button
@@ -364,6 +376,17 @@ function TrackHeader({ track }: { track: Track }) {
           data-testid="track-mute"
         >
           {track.muted ? <VolumeX size={13} aria-hidden /> : <Volume2 size={13} aria-hidden />}
+        </button>
+        <button
+          type="button"
+          className={`btn btn-icon btn-small ${track.locked ? 'btn-on' : ''}`}
+          aria-pressed={track.locked}
+          aria-label={track.locked ? `Unlock ${name}` : `Lock ${name}`}
+          title={track.locked ? `Unlock ${name}: its clips can be edited again` : `Lock ${name}: its clips cannot be moved, trimmed, split or deleted`}
+          onClick={() => setTrack.mutate({ trackId: track.id, locked: !track.locked })}
+          data-testid="track-lock"
+        >
+          {track.locked ? <Lock size={13} aria-hidden /> : <LockOpen size={13} aria-hidden />}
         </button>
       </span>
     </div>
