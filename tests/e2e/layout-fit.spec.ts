@@ -100,6 +100,16 @@ for (const viewport of [
     await expect(aiPreset).toBeDisabled();
     await expect(inspector.getByTestId('preset-unavailable')).toContainText('needs a VEnhancer model pack; none is installed');
     await shot(page, `${tag}-inspector`);
+    // Its sections fold (remembered across a reload); the output summary stays in view below them.
+    await page.getByTestId('inspector-section-toggle-presets').click();
+    await expect(page.getByTestId('inspector-section-presets')).toHaveAttribute('data-open', 'false');
+    await expect(page.getByTestId('preset-select')).toHaveCount(0);
+    await expectInside(page.getByTestId('settings-output'), page.getByTestId('right-panel'), 'output summary');
+    await page.reload();
+    await page.getByTestId('clip').click();
+    await expect(page.getByTestId('inspector-section-presets')).toHaveAttribute('data-open', 'false');
+    await page.getByTestId('inspector-section-toggle-presets').click();
+    await expect(page.getByTestId('preset-select')).toBeVisible();
 
     // The shortcuts dialog fits (its table scrolls inside it).
     await page.getByTestId('shortcuts-button').click();

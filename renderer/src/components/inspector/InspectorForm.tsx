@@ -23,6 +23,7 @@ import {
   type Common,
   type FieldKey,
 } from './fields';
+import { InspectorSection } from './InspectorSection';
 import { OutputSummary } from './OutputSummary';
 import { PresetBar } from './PresetBar';
 
@@ -258,287 +259,293 @@ export function InspectorForm({ state, clips }: { state: ProjectState; clips: Cl
         {clips.length > 1 && <span className="muted small">Changes apply to every selected clip; "Mixed" fields keep each clip's value.</span>}
       </div>
 
-      <PresetBar state={state} clips={clips} onApplied={() => setErrors({})} />
+      {/* The sections scroll; the pending-edit bar and the output summary below them stay in view. */}
+      <div className="inspector-scroll">
+        <InspectorSection id="presets" title="Presets">
+          <PresetBar state={state} clips={clips} onApplied={() => setErrors({})} />
+        </InspectorSection>
 
-      <label className="field">
-        <span>Engine</span>
-        <select
-          className="input"
-          value={selectValue('engine')}
-          // A pack of one engine's kind cannot serve the other: switching engines goes back to that engine's default pack.
-          onChange={(e) =>
-            commitValues(
-              (e.target.value === 'model') !== (engine === 'model') ? { engine: e.target.value, packId: null } : { engine: e.target.value },
-            )
-          }
-          data-testid="settings-engine"
-        >
-          {mixedOption('engine')}
-          <option value="classic">Classic (ffmpeg scaling and filters)</option>
-          <option value="diffusion" disabled={packs.data !== undefined && !anyUsablePack && engine !== 'diffusion'}>
-            Diffusion (model pack){packs.data !== undefined && !anyUsablePack ? ' — no model pack installed' : ''}
-          </option>
-          <option value="model">Model (per frame)</option>
-        </select>
-        {packs.data !== undefined && !anyUsablePack && engine !== 'diffusion' && (
-          <span className="field-note" data-testid="engine-unavailable">
-            Diffusion {NO_DEFAULT_PACK}.{' '}
-            <button type="button" className="btn-link" onClick={openAddVenhancer} data-testid="engine-add-venhancer">
-              Add VEnhancer…
-            </button>
-          </span>
-        )}
-      </label>
-
-      {(showDiffusion || showModel) && (
-        <label className="field">
-          <span>Model pack</span>
-          <select
-            className="input"
-            value={selectValue('packId')}
-            onChange={(e) => commitValues({ packId: e.target.value === '' ? null : e.target.value })}
-            data-testid="settings-pack"
-          >
-            {mixedOption('packId')}
-            {showModel ? (
-              <option value="">Default (built-in ESRGAN, else the first per-frame pack)</option>
-            ) : (
-              <option value="" disabled={noDefault && packId !== null}>
-                {noDefault ? 'Default pack — none installed' : `Default pack (${defaultPack(packOptions)?.label ?? '…'})`}
+        <InspectorSection id="engine" title="Engine">
+          <label className="field">
+            <span>Engine</span>
+            <select
+              className="input"
+              value={selectValue('engine')}
+              // A pack of one engine's kind cannot serve the other: switching engines goes back to that engine's default pack.
+              onChange={(e) =>
+                commitValues(
+                  (e.target.value === 'model') !== (engine === 'model') ? { engine: e.target.value, packId: null } : { engine: e.target.value },
+                )
+              }
+              data-testid="settings-engine"
+            >
+              {mixedOption('engine')}
+              <option value="classic">Classic (ffmpeg scaling and filters)</option>
+              <option value="diffusion" disabled={packs.data !== undefined && !anyUsablePack && engine !== 'diffusion'}>
+                Diffusion (model pack){packs.data !== undefined && !anyUsablePack ? ' — no model pack installed' : ''}
               </option>
+              <option value="model">Model (per frame)</option>
+            </select>
+            {packs.data !== undefined && !anyUsablePack && engine !== 'diffusion' && (
+              <span className="field-note" data-testid="engine-unavailable">
+                Diffusion {NO_DEFAULT_PACK}.{' '}
+                <button type="button" className="btn-link" onClick={openAddVenhancer} data-testid="engine-add-venhancer">
+                  Add VEnhancer…
+                </button>
+              </span>
             )}
-            {packOptions.map((p) => (
-              <option key={p.id} value={p.id} disabled={p.status !== 'ok' && p.id !== packId}>
-                {p.label}
-                {p.testPack && !/test pack/i.test(p.label) ? ' (test pack)' : ''}
-                {p.status !== 'ok' ? ` (${p.status})` : ''}
-              </option>
-            ))}
-            {typeof packId === 'string' && !packOptions.some((p) => p.id === packId) && <option value={packId}>{packId} (not installed)</option>}
-          </select>
-          {packs.error && <span className="field-error">Could not list the packs: {errorMessage(packs.error)}</span>}
-          {packProblem && (
-            <span className="field-error" role="alert" data-testid="pack-unavailable">
-              This clip cannot render: it {packProblem}. Pick a pack above, or{' '}
-              {packProblem === NO_DEFAULT_PACK ? (
-                <button type="button" className="btn-link" onClick={openAddVenhancer} data-testid="pack-add-venhancer">
-                  add VEnhancer
-                </button>
-              ) : (
-                <button type="button" className="btn-link" onClick={() => openSettings('packs')} data-testid="pack-open-settings">
-                  import one in Settings › Model packs
-                </button>
-              )}
-              .
-            </span>
-          )}
-        </label>
-      )}
-
-      <label className="field">
-        <span>Scale</span>
-        <span className="inspector-pair">
-          {slider('scale', 1, 8, 0.25, 'settings-scale-slider')}
-          <input {...inputProps('scale')} inputMode="decimal" aria-label="Scale factor" />
-          <span className="muted small">×</span>
-        </span>
-        {errorFor('scale')}
-      </label>
-
-      <label className="field">
-        <span>Target fps</span>
-        <input {...inputProps('targetFps')} inputMode="decimal" />
-        {errorFor('targetFps') ?? (
-          <span className="field-note" data-testid="settings-fps-note">
-            {common('targetFps') === MIXED
-              ? 'Each clip keeps its own target rate.'
-              : inputFps === null || k === null
-                ? 'Empty keeps the source rate.'
-                : target === null
-                  ? `Keeps the source rate (${formatRate(inputFps)} fps), no inserted frames.`
-                  : `k = ${k} inserted → ${formatRate(inputFps * (k + 1))} fps${clips.length > 1 ? ' (first clip)' : ''}`}
-          </span>
-        )}
-      </label>
-
-      {showDiffusion && (
-        <>
-          <label className="field">
-            <span>Noise</span>
-            <span className="inspector-pair">
-              <span className="muted small">fidelity</span>
-              {slider('noise', 0, 300, 1, 'settings-noise-slider')}
-              <span className="muted small">regeneration</span>
-            </span>
-            <input {...inputProps('noise')} inputMode="numeric" aria-label="Noise level (0-300)" />
-            {errorFor('noise')}
           </label>
-          <div className="inspector-row">
+
+          {(showDiffusion || showModel) && (
             <label className="field">
-              <span>s_cond</span>
-              <input {...inputProps('sCond')} inputMode="decimal" />
-              {errorFor('sCond')}
-            </label>
-            <label className="field">
-              <span>CFG</span>
-              <input {...inputProps('cfg')} inputMode="decimal" />
-              {errorFor('cfg')}
-            </label>
-          </div>
-          <label className="field">
-            <span>Steps</span>
-            <span className="inspector-pair">
+              <span>Model pack</span>
               <select
                 className="input"
-                value={stepsMode}
-                onChange={(e) =>
-                  commitValues({ steps: e.target.value === 'custom' ? (typeof steps === 'number' ? steps : 30) : e.target.value })
-                }
-                data-testid="settings-steps"
+                value={selectValue('packId')}
+                onChange={(e) => commitValues({ packId: e.target.value === '' ? null : e.target.value })}
+                data-testid="settings-pack"
               >
-                {steps === MIXED && (
-                  <option value="__mixed" disabled>
-                    Mixed
+                {mixedOption('packId')}
+                {showModel ? (
+                  <option value="">Default (built-in ESRGAN, else the first per-frame pack)</option>
+                ) : (
+                  <option value="" disabled={noDefault && packId !== null}>
+                    {noDefault ? 'Default pack — none installed' : `Default pack (${defaultPack(packOptions)?.label ?? '…'})`}
                   </option>
                 )}
-                <option value="fast">Fast</option>
-                <option value="normal">Normal</option>
-                <option value="custom">Custom…</option>
+                {packOptions.map((p) => (
+                  <option key={p.id} value={p.id} disabled={p.status !== 'ok' && p.id !== packId}>
+                    {p.label}
+                    {p.testPack && !/test pack/i.test(p.label) ? ' (test pack)' : ''}
+                    {p.status !== 'ok' ? ` (${p.status})` : ''}
+                  </option>
+                ))}
+                {typeof packId === 'string' && !packOptions.some((p) => p.id === packId) && <option value={packId}>{packId} (not installed)</option>}
               </select>
-              {stepsMode === 'custom' && <input {...inputProps('steps')} inputMode="numeric" aria-label="Steps" />}
+              {packs.error && <span className="field-error">Could not list the packs: {errorMessage(packs.error)}</span>}
+              {packProblem && (
+                <span className="field-error" role="alert" data-testid="pack-unavailable">
+                  This clip cannot render: it {packProblem}. Pick a pack above, or{' '}
+                  {packProblem === NO_DEFAULT_PACK ? (
+                    <button type="button" className="btn-link" onClick={openAddVenhancer} data-testid="pack-add-venhancer">
+                      add VEnhancer
+                    </button>
+                  ) : (
+                    <button type="button" className="btn-link" onClick={() => openSettings('packs')} data-testid="pack-open-settings">
+                      import one in Settings › Model packs
+                    </button>
+                  )}
+                  .
+                </span>
+              )}
+            </label>
+          )}
+          {(showDiffusion || showModel) && providerField}
+          {showModel && (
+            <span className="field-note" data-testid="settings-model-note">
+              Each frame goes through the pack's model at its nearest whole scale, then a lanczos resize to the scale above;
+              frames are inserted by motion interpolation.
             </span>
-            {errorFor('steps')}
-          </label>
+          )}
+        </InspectorSection>
+
+        <InspectorSection id="output" title="Size and frame rate">
           <label className="field">
-            <span>Prompt</span>
-            <textarea {...inputProps('prompt')} rows={2} maxLength={1000} />
-            {errorFor('prompt')}
-          </label>
-          <label className="field">
-            <span>Seed</span>
+            <span>Scale</span>
             <span className="inspector-pair">
-              <input {...inputProps('seed')} inputMode="numeric" />
-              <button
-                type="button"
-                className="btn btn-small"
-                onClick={() => commitValues({ seed: Math.floor(Math.random() * 2 ** 31) })}
-                data-testid="settings-seed-random"
-                title="A new random seed"
-              >
-                <Dices size={14} aria-hidden />
-              </button>
+              {slider('scale', 1, 8, 0.25, 'settings-scale-slider')}
+              <input {...inputProps('scale')} inputMode="decimal" aria-label="Scale factor" />
+              <span className="muted small">×</span>
             </span>
-            {errorFor('seed')}
+            {errorFor('scale')}
           </label>
-          {providerField}
-          <details className="inspector-advanced" data-testid="settings-advanced">
-            <summary>Advanced</summary>
+
+          <label className="field">
+            <span>Target fps</span>
+            <input {...inputProps('targetFps')} inputMode="decimal" />
+            {errorFor('targetFps') ?? (
+              <span className="field-note" data-testid="settings-fps-note">
+                {common('targetFps') === MIXED
+                  ? 'Each clip keeps its own target rate.'
+                  : inputFps === null || k === null
+                    ? 'Empty keeps the source rate.'
+                    : target === null
+                      ? `Keeps the source rate (${formatRate(inputFps)} fps), no inserted frames.`
+                      : `k = ${k} inserted → ${formatRate(inputFps * (k + 1))} fps${clips.length > 1 ? ' (first clip)' : ''}`}
+              </span>
+            )}
+          </label>
+        </InspectorSection>
+
+        {showDiffusion && (
+          <InspectorSection id="diffusion" title="Diffusion">
+            <label className="field">
+              <span>Noise</span>
+              <span className="inspector-pair">
+                <span className="muted small">fidelity</span>
+                {slider('noise', 0, 300, 1, 'settings-noise-slider')}
+                <span className="muted small">regeneration</span>
+              </span>
+              <input {...inputProps('noise')} inputMode="numeric" aria-label="Noise level (0-300)" />
+              {errorFor('noise')}
+            </label>
             <div className="inspector-row">
               <label className="field">
-                <span>Chunk frames</span>
-                <input {...inputProps('chunkFrames')} inputMode="numeric" />
-                {errorFor('chunkFrames')}
+                <span>s_cond</span>
+                <input {...inputProps('sCond')} inputMode="decimal" />
+                {errorFor('sCond')}
               </label>
               <label className="field">
-                <span>Latent tile</span>
-                <input {...inputProps('tileLatent')} inputMode="numeric" />
-                {errorFor('tileLatent')}
+                <span>CFG</span>
+                <input {...inputProps('cfg')} inputMode="decimal" />
+                {errorFor('cfg')}
               </label>
             </div>
-            <span className="field-note">Empty uses the pack's rule.</span>
-          </details>
-        </>
-      )}
-
-      {showModel && (
-        <>
-          {providerField}
-          <span className="field-note" data-testid="settings-model-note">
-            Each frame goes through the pack's model at its nearest whole scale, then a lanczos resize to the scale above;
-            frames are inserted by motion interpolation.
-          </span>
-        </>
-      )}
-
-      {showClassic && (
-        <fieldset className="inspector-classic">
-          <legend>Classic filters</legend>
-          <div className="inspector-row">
             <label className="field">
-              <span>Denoise</span>
-              <select
-                className="input"
-                value={selectValue('classic.denoise')}
-                onChange={(e) => commitValues({ 'classic.denoise': e.target.value })}
-                data-testid="settings-denoise"
-              >
-                {mixedOption('classic.denoise')}
-                <option value="off">Off</option>
-                <option value="hqdn3d">hqdn3d (fast)</option>
-                <option value="nlmeans">nlmeans (slow, better)</option>
-              </select>
+              <span>Steps</span>
+              <span className="inspector-pair">
+                <select
+                  className="input"
+                  value={stepsMode}
+                  onChange={(e) =>
+                    commitValues({ steps: e.target.value === 'custom' ? (typeof steps === 'number' ? steps : 30) : e.target.value })
+                  }
+                  data-testid="settings-steps"
+                >
+                  {steps === MIXED && (
+                    <option value="__mixed" disabled>
+                      Mixed
+                    </option>
+                  )}
+                  <option value="fast">Fast</option>
+                  <option value="normal">Normal</option>
+                  <option value="custom">Custom…</option>
+                </select>
+                {stepsMode === 'custom' && <input {...inputProps('steps')} inputMode="numeric" aria-label="Steps" />}
+              </span>
+              {errorFor('steps')}
             </label>
             <label className="field">
-              <span>Sharpen</span>
-              <select
-                className="input"
-                value={selectValue('classic.sharpen')}
-                onChange={(e) => commitValues({ 'classic.sharpen': e.target.value })}
-                data-testid="settings-sharpen"
-              >
-                {mixedOption('classic.sharpen')}
-                <option value="off">Off</option>
-                <option value="cas">CAS</option>
-                <option value="unsharp">Unsharp</option>
-              </select>
+              <span>Prompt</span>
+              <textarea {...inputProps('prompt')} rows={2} maxLength={1000} />
+              {errorFor('prompt')}
             </label>
-            <label className="field" title="bwdif, before every other filter. Auto deinterlaces sources stored as interlaced fields.">
-              <span>Deinterlace</span>
-              <select
-                className="input"
-                value={selectValue('classic.deinterlace')}
-                onChange={(e) => commitValues({ 'classic.deinterlace': e.target.value })}
-                data-testid="settings-deinterlace"
-              >
-                {mixedOption('classic.deinterlace')}
-                <option value="auto">Auto (interlaced sources)</option>
-                <option value="on">On</option>
-                <option value="off">Off</option>
-              </select>
+            <label className="field">
+              <span>Seed</span>
+              <span className="inspector-pair">
+                <input {...inputProps('seed')} inputMode="numeric" />
+                <button
+                  type="button"
+                  className="btn btn-small"
+                  onClick={() => commitValues({ seed: Math.floor(Math.random() * 2 ** 31) })}
+                  data-testid="settings-seed-random"
+                  title="A new random seed"
+                >
+                  <Dices size={14} aria-hidden />
+                </button>
+              </span>
+              {errorFor('seed')}
             </label>
+            <details className="inspector-advanced" data-testid="settings-advanced">
+              <summary>Advanced</summary>
+              <div className="inspector-row">
+                <label className="field">
+                  <span>Chunk frames</span>
+                  <input {...inputProps('chunkFrames')} inputMode="numeric" />
+                  {errorFor('chunkFrames')}
+                </label>
+                <label className="field">
+                  <span>Latent tile</span>
+                  <input {...inputProps('tileLatent')} inputMode="numeric" />
+                  {errorFor('tileLatent')}
+                </label>
+              </div>
+              <span className="field-note">Empty uses the pack's rule.</span>
+            </details>
+          </InspectorSection>
+        )}
+
+        {showClassic && (
+          <InspectorSection id="classic" title="Classic filters">
+            <div className="inspector-row">
+              <label className="field">
+                <span>Denoise</span>
+                <select
+                  className="input"
+                  value={selectValue('classic.denoise')}
+                  onChange={(e) => commitValues({ 'classic.denoise': e.target.value })}
+                  data-testid="settings-denoise"
+                >
+                  {mixedOption('classic.denoise')}
+                  <option value="off">Off</option>
+                  <option value="hqdn3d">hqdn3d (fast)</option>
+                  <option value="nlmeans">nlmeans (slow, better)</option>
+                </select>
+              </label>
+              <label className="field">
+                <span>Sharpen</span>
+                <select
+                  className="input"
+                  value={selectValue('classic.sharpen')}
+                  onChange={(e) => commitValues({ 'classic.sharpen': e.target.value })}
+                  data-testid="settings-sharpen"
+                >
+                  {mixedOption('classic.sharpen')}
+                  <option value="off">Off</option>
+                  <option value="cas">CAS</option>
+                  <option value="unsharp">Unsharp</option>
+                </select>
+              </label>
+              <label className="field" title="bwdif, before every other filter. Auto deinterlaces sources stored as interlaced fields.">
+                <span>Deinterlace</span>
+                <select
+                  className="input"
+                  value={selectValue('classic.deinterlace')}
+                  onChange={(e) => commitValues({ 'classic.deinterlace': e.target.value })}
+                  data-testid="settings-deinterlace"
+                >
+                  {mixedOption('classic.deinterlace')}
+                  <option value="auto">Auto (interlaced sources)</option>
+                  <option value="on">On</option>
+                  <option value="off">Off</option>
+                </select>
+              </label>
+            </div>
+            <label className="check">
+              <input
+                type="checkbox"
+                checked={common('classic.deflicker') === true}
+                ref={(el) => {
+                  if (el) el.indeterminate = common('classic.deflicker') === MIXED;
+                }}
+                onChange={(e) => commitValues({ 'classic.deflicker': e.target.checked })}
+                data-testid="settings-deflicker"
+              />
+              <span>Deflicker</span>
+            </label>
+          </InspectorSection>
+        )}
+      </div>
+
+      <div className="inspector-footer">
+        {draftKeys.length > 0 && (
+          <div className="inspector-apply">
+            <span className="muted small">Edited: press Enter or Apply.</span>
+            <button
+              type="button"
+              className="btn btn-primary btn-small"
+              onMouseDown={(e) => e.preventDefault()}
+              onClick={() => commitDrafts(draftKeys)}
+              disabled={setClipSettings.isPending}
+              data-testid="settings-apply"
+            >
+              Apply
+            </button>
           </div>
-          <label className="check">
-            <input
-              type="checkbox"
-              checked={common('classic.deflicker') === true}
-              ref={(el) => {
-                if (el) el.indeterminate = common('classic.deflicker') === MIXED;
-              }}
-              onChange={(e) => commitValues({ 'classic.deflicker': e.target.checked })}
-              data-testid="settings-deflicker"
-            />
-            <span>Deflicker</span>
-          </label>
-        </fieldset>
-      )}
+        )}
 
-      {draftKeys.length > 0 && (
-        <div className="inspector-apply">
-          <span className="muted small">Edited: press Enter or Apply.</span>
-          <button
-            type="button"
-            className="btn btn-primary btn-small"
-            onMouseDown={(e) => e.preventDefault()}
-            onClick={() => commitDrafts(draftKeys)}
-            disabled={setClipSettings.isPending}
-            data-testid="settings-apply"
-          >
-            Apply
-          </button>
-        </div>
-      )}
-
-      <OutputSummary clip={primary} settings={estimateSettings} clipCount={clips.length} />
+        <OutputSummary clip={primary} settings={estimateSettings} clipCount={clips.length} />
+      </div>
     </div>
   );
 }
