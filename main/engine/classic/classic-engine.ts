@@ -14,6 +14,7 @@ import { StderrTail } from '../io/stderr-tail';
 import type { EngineProgress, EngineResult, EnhanceJobSpec, JobHooks } from '../types';
 import { FfmpegProgressParser, type FfmpegProgressBlock } from './ffmpeg-progress';
 import { buildClassicFilterGraph, type ClassicPlan } from './filter-graph';
+import { ProgressRate } from '../progress-rate';
 
 /** How often ffmpeg reports progress, and how often the job looks for a cancel between reports. */
 const PROGRESS_PERIOD_SEC = 0.25;
@@ -127,6 +128,7 @@ async function runFfmpeg(
   hooks: JobHooks,
   job: { expectedFrames: number; durationSec: number; started: number },
 ): Promise<number> {
+  const rate = new ProgressRate();
   const child = spawn(ffmpeg, args, { stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
   const stderr = new StderrTail(child.stderr);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; spawnError?: Error }>((resolve) => {
@@ -153,7 +155,7 @@ async function runFfmpeg(
   };
   const parser = new FfmpegProgressParser((block) => {
     if (block.frame !== null) frames = block.frame;
-    hooks.onProgress(progressOf(block, job));
+    hooks.onProgress(progressOf(block, job, rate));
     void check();
   });
   child.stdout.setEncoding('utf8');
@@ -172,12 +174,11 @@ async function runFfmpeg(
   return frames;
 }
 
-function progressOf(block: FfmpegProgressBlock, job: { expectedFrames: number; durationSec: number; started: number }): EngineProgress {
+function progressOf(block: FfmpegProgressBlock, job: { expectedFrames: number; durationSec: number }, rate: ProgressRate): EngineProgress {
   const byFrames = block.frame === null ? 0 : block.frame / job.expectedFrames;
   const byTime = block.outTimeSec === null ? 0 : block.outTimeSec / job.durationSec;
   const fraction = block.end ? 1 : Math.min(0.999, Math.max(byFrames, byTime, 0));
-  const elapsed = (performance.now() - job.started) / 1000;
-  const etaSec = fraction > 0.01 ? Math.max(0, (elapsed * (1 - fraction)) / fraction) : null;
+  const etaSec = rate.observe(fraction, performance.now() / 1000);
   const done = Math.min(block.frame ?? Math.round(fraction * job.expectedFrames), job.expectedFrames);
   return { fraction, stage: 'encode', done, total: job.expectedFrames, etaSec };
 }

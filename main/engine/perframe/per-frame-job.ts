@@ -12,6 +12,7 @@ import { perFramePackId, verifyPerFramePack, type PerFrameManifest, type PerFram
 import type { EngineResult, EnhanceJobSpec, ExecutionOptions, JobHooks } from '../types';
 import { chooseModel, modelOutputSize } from './output-size';
 import { PerFrameModel } from './per-frame-model';
+import { ProgressRate } from '../progress-rate';
 
 /** Bump when the model engine's output for the same settings and pack changes: cached chunks stop matching. */
 export const MODEL_ENGINE_VERSION = 'model-1';
@@ -108,7 +109,7 @@ export async function runPerFrameJob(spec: EnhanceJobSpec, hooks: JobHooks, deps
     const total = Math.max(1, Math.min(reader.expectedFrames, needEnd) - needFirst);
     let index = 0;
     let done = 0;
-    const modelStart = performance.now();
+    const rate = new ProgressRate();
     for await (const frame of reader.frames) {
       await hooks.checkpoint();
       const i = index++;
@@ -124,14 +125,14 @@ export async function runPerFrameJob(spec: EnhanceJobSpec, hooks: JobHooks, deps
       const t1 = performance.now();
       await writer.write(out);
       stageSeconds.write = (stageSeconds.write ?? 0) + (performance.now() - t1) / 1000;
-      const perFrame = done > 0 ? (performance.now() - modelStart) / 1000 / done : null;
       const fraction = Math.min(0.99, done / total);
+      const etaSec = rate.observe(fraction, performance.now() / 1000);
       hooks.onProgress({
         fraction,
         stage: 'upscale',
         done: Math.min(done, total),
         total,
-        etaSec: perFrame === null ? null : Math.max(0, perFrame * (total - done)),
+        etaSec,
       });
     }
     const t2 = performance.now();

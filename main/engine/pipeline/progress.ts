@@ -51,9 +51,11 @@ export class JobProgress {
 
   /** One denoiser call finished after `seconds`. */
   call(seconds: number, message?: string): void {
-    // Exponential moving average: follows a provider warming up without jumping on one slow call.
-    this.averageCallSec = this.averageCallSec === null ? seconds : 0.8 * this.averageCallSec + 0.2 * seconds;
     this.callsDone = Math.min(this.callsTotal, this.callsDone + 1);
+    // Exponential moving average: follows a provider warming up without jumping on one slow call. The first call
+    // also pays the session's warm-up (kernel selection, allocations): it is the estimate only until the second
+    // call replaces it, instead of weighing on the average for many calls.
+    this.averageCallSec = this.averageCallSec === null || this.callsDone === 2 ? seconds : 0.8 * this.averageCallSec + 0.2 * seconds;
     const remaining = this.callsTotal - this.callsDone;
     this.emit({
       fraction: SHARES.prepare + SHARES.denoise * (this.callsDone / this.callsTotal),
