@@ -82,6 +82,9 @@ for (const viewport of [
     const side = await box(page.getByTestId('right-panel'));
     expect(viewer.width).toBeGreaterThan(bin.width);
     expect(viewer.width).toBeGreaterThan(side.width);
+    // The clip's filmstrip fills in (small thumbnails stand in until each slot's own arrives).
+    await expect(page.locator('.filmstrip-thumb').first()).toBeVisible({ timeout: 30_000 });
+    await expect(page.locator('.filmstrip-thumb[data-detail="false"]')).toHaveCount(0, { timeout: 30_000 });
     await shot(page, `${tag}-editor`);
 
     // The play button keeps its place and size when its label changes.

@@ -1,13 +1,17 @@
 // A clip's filmstrip: thumbnail slots in chunks; only chunks near the viewport are requested and drawn, and
-// react-query caches them, so scrolling back shows them at once.
+// react-query caches them, so scrolling back shows them at once. Until a slot's own thumbnail arrives it shows the
+// nearest of a few small ones spread over the clip (one cheap request per clip, reused across zoom levels), so the
+// strip is filled at once and sharpens as the detail comes in.
 import { memo } from 'react';
 import { useStore } from '../../lib/store';
 import { editorStore } from '../../state/editor';
 import { useThumbnails } from '../../state/server';
+import { coarseFrames, nearestCoarse, type Coarse } from './filmstrip-frames';
 import { CLIP_VIDEO_HEIGHT, HEADER_WIDTH, RENDER_MARGIN_PX } from './layout';
 
 const SLOTS_PER_CHUNK = 12;
 const THUMB_HEIGHT = Math.min(360, Math.round(CLIP_VIDEO_HEIGHT * 2));
+const COARSE_HEIGHT = Math.round(CLIP_VIDEO_HEIGHT / 2);
 
 type FilmstripProps = {
   mediaId: number;
@@ -34,6 +38,9 @@ export const Filmstrip = memo(function Filmstrip(p: FilmstripProps) {
   });
   const [first, last] = range.split(':').map(Number);
   const framesPerSlot = thumbWidth / p.pxPerFrame;
+  const coarseList = coarseFrames(p.sourceIn, p.sourceOut);
+  const coarseThumbs = useThumbnails(p.mediaId, coarseList, COARSE_HEIGHT, true);
+  const coarse: Coarse | null = coarseThumbs.data ? { frames: coarseList, urls: coarseThumbs.data.urls } : null;
   const visible: number[] = [];
   for (let c = first; c <= last; c++) visible.push(c);
   return (
@@ -53,6 +60,7 @@ export const Filmstrip = memo(function Filmstrip(p: FilmstripProps) {
             frames={frames}
             left={c * SLOTS_PER_CHUNK * thumbWidth}
             thumbWidth={thumbWidth}
+            coarse={coarse}
           />
         );
       })}
@@ -60,16 +68,18 @@ export const Filmstrip = memo(function Filmstrip(p: FilmstripProps) {
   );
 });
 
-function FilmstripChunk(p: { mediaId: number; frames: number[]; left: number; thumbWidth: number }) {
+function FilmstripChunk(p: { mediaId: number; frames: number[]; left: number; thumbWidth: number; coarse: Coarse | null }) {
   const thumbs = useThumbnails(p.mediaId, p.frames, THUMB_HEIGHT, true);
   return (
     <>
       {p.frames.map((frame, i) => {
-        const url = thumbs.data?.urls[i];
+        const detail = thumbs.data?.urls[i] ?? null;
+        const url = detail ?? nearestCoarse(p.coarse, frame);
         return url ? (
           <img
             key={i}
-            className="filmstrip-thumb"
+            className={`filmstrip-thumb ${detail ? '' : 'coarse'}`}
+            data-detail={detail !== null}
             src={url}
             alt=""
             draggable={false}
