@@ -14,6 +14,7 @@ export type RenderCliOptions = {
   bitrate?: number;
   audio?: string;
   conform?: string;
+  rateConversion?: string;
   overwrite?: boolean;
   dataDir?: string;
   farm?: string;
@@ -87,13 +88,14 @@ export function specFromOptions(opts: RenderCliOptions): ExportSpec {
     codec,
     quality: opts.bitrate !== undefined ? { mode: 'bitrate', kbps: opts.bitrate } : { mode: 'crf', crf: opts.crf ?? 18 },
     conform: parseConform(opts.conform),
+    rateConversion: opts.rateConversion ?? 'nearest',
     audio: opts.audio ?? 'aac',
     overwrite: opts.overwrite ?? false,
     farm: opts.farm ?? null,
   };
   const parsed = ExportSpecSchema.safeParse(raw);
   if (!parsed.success) {
-    const names: Record<string, string> = { quality: opts.bitrate !== undefined ? '--bitrate' : '--crf', audio: '--audio', conform: '--conform', fileName: '-o', folder: '-o', farm: '--farm' };
+    const names: Record<string, string> = { quality: opts.bitrate !== undefined ? '--bitrate' : '--crf', audio: '--audio', conform: '--conform', rateConversion: '--rate-conversion', fileName: '-o', folder: '-o', farm: '--farm' };
     throw new BadInputError(
       parsed.error.issues.map((issue) => `${names[String(issue.path[0])] ?? String(issue.path[0])}: ${issue.message}`).join('\n'),
     );

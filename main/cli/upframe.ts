@@ -87,6 +87,11 @@ export async function main(argv: string[] = process.argv, io: CliIo = { stdout: 
     .option('--bitrate <kbps>', 'video bitrate in kb/s instead of --crf', parseWith(integerArg))
     .addOption(new Option('--audio <mode>', 'copy (the source codec where possible), aac, or none').choices(['copy', 'aac', 'none']).default('aac'))
     .option('--conform <policy>', 'when clips differ: first (default), largest, project (its settings), or WIDTHxHEIGHT@FPS')
+    .addOption(
+      new Option('--rate-conversion <method>', 'clips at another frame rate: nearest frame (default), blend neighbouring frames, or motion-compensated')
+        .choices(['nearest', 'blend', 'motion'])
+        .default('nearest'),
+    )
     .option('--overwrite', 'replace the output when it exists')
     .option('--data-dir <dir>', 'folder of the chunk cache, packs and preferences (default: the app\'s user data folder)')
     .option('--farm <url>', 'render the pieces on a farm: redis://host:6379 (rediss:// for TLS); workers run `upframe worker`')

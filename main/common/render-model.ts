@@ -166,6 +166,9 @@ export const ExportQualitySchema = z.discriminatedUnion('mode', [
   }),
 ]);
 
+export const ExportRateConversionSchema = z.enum(['nearest', 'blend', 'motion']);
+export type ExportRateConversion = z.infer<typeof ExportRateConversionSchema>;
+
 export const ExportConformSchema = z.object({
   /** When clips' output sizes or rates differ: conform to the first clip's, the largest, the project's (Project
    *  settings), or a custom size and rate. */
@@ -188,6 +191,10 @@ export const ExportSpecSchema = z.object({
   conform: ExportConformSchema,
   /** copy: the source audio as it is where the container takes it (else AAC); aac: always AAC; none: no audio. */
   audio: z.enum(['copy', 'aac', 'none']),
+  /** How a clip whose frame rate (after its inserted frames) is not the output's reaches it: nearest (frames
+   *  dropped or repeated; also when absent), blend (neighbouring frames mixed by their distance) or motion
+   *  (motion-compensated). */
+  rateConversion: ExportRateConversionSchema.optional(),
   /** Replace an existing output. Without it an existing file fails with FILE_EXISTS, so the UI can ask. */
   overwrite: z.boolean().default(false),
   /** Render the pieces on a farm (redis:// or rediss:// URL of its Redis); absent or null: on this machine. */
@@ -212,6 +219,8 @@ export const ExportSummarySchema = z.object({
   /** Seconds the enhancement would take here, from rates measured on this machine; null until every engine and
    *  pack the range uses has run once here. */
   estimateSec: z.number().nonnegative().nullable(),
+  /** Clips whose frame rate (after their inserted frames) is not the output's, and so are converted. */
+  rateChanges: z.array(z.object({ name: z.string(), fromFps: RationalSchema })),
 });
 export type ExportSummary = z.infer<typeof ExportSummarySchema>;
 

@@ -2,6 +2,7 @@
 // what each clip is rendered from, and how many pieces are finished. Everything a resume needs is here, so a
 // resumed export encodes exactly the pieces an uninterrupted one would have, whatever changed in between.
 import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { ApiError } from '../common/api-error';
 import type { Job, MediaAsset, Rational } from '../common/model';
 import type { QualityStatus } from '../common/quality-model';
@@ -147,6 +148,21 @@ export async function planSpec(
     used[segment.clipId] = source;
   }
   return { plan, sources: used };
+}
+
+/** The clips whose frame rate after their inserted frames is not the export's (each once, by file name): the
+ *  export converts them, and the dialog says so. */
+export function rateChangesOf(plan: ExportPlan, sources: Record<string, ExportSource>): { name: string; fromFps: Rational }[] {
+  const seen = new Set<number>();
+  const changes: { name: string; fromFps: Rational }[] = [];
+  for (const segment of plan.segments) {
+    if (segment.kind !== 'clip' || seen.has(segment.clipId)) continue;
+    seen.add(segment.clipId);
+    const source = sources[segment.clipId];
+    const fps = source.variant.output.fps;
+    if (fps.num * plan.fps.den !== plan.fps.num * fps.den) changes.push({ name: path.basename(source.path), fromFps: fps });
+  }
+  return changes;
 }
 
 /** Seconds the enhancement of the plan's clips would take here (engine time at each clip's own output rate), from

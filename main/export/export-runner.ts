@@ -237,6 +237,7 @@ export async function encodePiece(
       frames: piece.frames,
       codec,
       quality: spec.quality,
+      rateConversion: spec.rateConversion ?? 'nearest',
       target: codec.container === 'png' ? { kind: 'frames', dir: tempFile, startNumber: piece.outputStart + 1 } : { kind: 'file', path: tempFile },
     });
     await runFfmpeg(deps.ffmpeg.ffmpeg, args, { signal, onFrames: progress.onFrames });
@@ -306,6 +307,7 @@ async function pieceFrames(
         chunkStartSec: (chunks[0].firstFrame * fps.den) / fps.num,
         width: variant.output.width,
         height: variant.output.height,
+        fps: variant.output.fps,
         mediaStartSec,
       },
       release,
@@ -325,6 +327,7 @@ async function pieceFrames(
       filters: classic.filters,
       width: classic.width,
       height: classic.height,
+      fps: classic.fps,
       mediaStartSec,
       mediaEndSec,
     },

@@ -1,7 +1,7 @@
 // ffmpeg command lines of an export: one per piece (its frames from the source, from cached chunk files, or black),
 // and the assembly (the pieces joined by stream copy, plus one audio track for the whole range). Pure.
 import type { Rational } from '../common/model';
-import type { ExportSpec } from '../common/render-model';
+import type { ExportRateConversion, ExportSpec } from '../common/render-model';
 import { inputUrl } from '../media/probe';
 import type { CodecDefinition } from './codecs';
 import type { ExportPlan } from './plan';
@@ -15,9 +15,9 @@ const LANCZOS = 'lanczos+accurate_rnd+full_chroma_int';
 export type PieceFrames =
   | { kind: 'gap' }
   /** Decoded from the source file and passed through the classic filter chain. */
-  | { kind: 'classic'; path: string; sourceFps: Rational; filters: string[]; width: number; height: number; mediaStartSec: number; mediaEndSec: number }
+  | { kind: 'classic'; path: string; sourceFps: Rational; filters: string[]; width: number; height: number; fps: Rational; mediaStartSec: number; mediaEndSec: number }
   /** Decoded from enhanced chunk files (concat list); chunkStartSec: media time of the first file's first frame. */
-  | { kind: 'chunks'; listFile: string; chunkStartSec: number; width: number; height: number; mediaStartSec: number };
+  | { kind: 'chunks'; listFile: string; chunkStartSec: number; width: number; height: number; fps: Rational; mediaStartSec: number };
 
 export type PieceOutput = {
   width: number;
@@ -26,6 +26,8 @@ export type PieceOutput = {
   frames: number;
   codec: CodecDefinition;
   quality: ExportSpec['quality'];
+  /** How frames at another rate than `fps` reach it. */
+  rateConversion: ExportRateConversion;
   /** A video file, or for PNG a folder with the frame number of the piece's first frame (counted from 1). */
   target: { kind: 'file'; path: string } | { kind: 'frames'; dir: string; startNumber: number };
 };
@@ -40,6 +42,14 @@ export function fpsText(fps: Rational): string {
  *  pieces joined by stream copy keep exact timestamps. */
 export function trackTimescale(fps: Rational): number {
   return fps.num * Math.max(1, Math.ceil(10000 / fps.num));
+}
+
+/** The filter that brings frames at `from` to `to` by blending or motion compensation; null where the rates are
+ *  equal or the nearest frame is asked for (the fps filter alone does that). */
+export function rateConverter(from: Rational, to: Rational, conversion: ExportRateConversion): string | null {
+  if (conversion === 'nearest' || from.num * to.den === to.num * from.den) return null;
+  if (conversion === 'blend') return `framerate=fps=${fpsText(to)}:interp_start=0:interp_end=255:scene=100`;
+  return `minterpolate=fps=${fpsText(to)}:mi_mode=mci:mc_mode=aobmc:me_mode=bidir:vsbmc=1`;
 }
 
 export function pieceArgs(frames: PieceFrames, out: PieceOutput): string[] {
@@ -69,6 +79,10 @@ export function pieceArgs(frames: PieceFrames, out: PieceOutput): string[] {
     // Clones of the last frame cover a piece that ends at the media's end (rounding of the last frame's time);
     // then the piece's first frame is put at time 0 and the fps filter takes the frame showing at each output time.
     chain.push('tpad=stop_mode=clone:stop=4', 'settb=AVTB', `setpts=PTS-${relativeStart.toFixed(6)}/TB`);
+    // Another rate is converted on the output's own time grid (multiples of 1 / fps from the piece's start, which
+    // both filters keep), then the fps filter takes exactly the piece's frames from time 0.
+    const converter = rateConverter(frames.fps, out.fps, out.rateConversion);
+    if (converter) chain.push(converter);
     chain.push(`fps=fps=${fpsText(out.fps)}:start_time=0:round=near`);
     if (frames.width !== out.width || frames.height !== out.height) {
       chain.push(`scale=${out.width}:${out.height}:force_original_aspect_ratio=decrease:flags=${LANCZOS}`);

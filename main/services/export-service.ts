@@ -3,7 +3,7 @@ import path from 'node:path';
 import { ApiError } from '../common/api-error';
 import { installedEncoders, listCodecs, listedDefinitions } from '../export/codecs';
 import { EncoderProbeCache } from '../export/encoder-probe';
-import { estimatePlanSeconds, planSpec } from '../export/export-job';
+import { estimatePlanSeconds, planSpec, rateChangesOf } from '../export/export-job';
 import { ExportQueue } from '../export/export-queue';
 import { FarmError } from '../farm/farm-connection';
 import { probeFarm } from '../farm/farm-probe';
@@ -60,6 +60,7 @@ export function exportHandlers(ctx: ServiceContext): Pick<Handlers, ExportMethod
           durationSec: (plan.frames * plan.fps.den) / plan.fps.num,
           clips: Object.keys(sources).length,
           estimateSec: estimatePlanSeconds(renderer, plan, sources),
+          rateChanges: rateChangesOf(plan, sources),
         };
       }),
     // Planning reads the project: it runs in the project queue so no edit or close lands in between.

@@ -151,5 +151,9 @@ describe('upframe render', () => {
     const badRange = await upframe(['render', project, '-o', path.join(out, 'y.mp4'), '--range', 'marks', '--data-dir', dataDir]);
     expect(badRange.code).toBe(2);
     expect(badRange.stderr).toMatch(/set I and O/);
+
+    const badConversion = await upframe(['render', project, '-o', path.join(out, 'z.mp4'), '--rate-conversion', 'optical', '--data-dir', dataDir]);
+    expect(badConversion.code).not.toBe(0);
+    expect(badConversion.stderr).toMatch(/--rate-conversion.*Allowed choices are nearest, blend, motion/);
   }, 120_000);
 });

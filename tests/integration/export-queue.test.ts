@@ -71,12 +71,13 @@ afterAll(async () => {
 describe('render queue', () => {
   it('summarises an export before it starts: size, rate, duration, clips, and no estimate before the engine ran here', async () => {
     const summary = await call(services, 'export.summary', { range: { kind: 'timeline' }, conform: { policy: 'first' } });
-    expect(summary).toEqual({ width: 320, height: 240, fps: { num: 24, den: 1 }, frames: FRAMES, durationSec: SECONDS, clips: 1, estimateSec: null });
+    expect(summary).toEqual({ width: 320, height: 240, fps: { num: 24, den: 1 }, frames: FRAMES, durationSec: SECONDS, clips: 1, estimateSec: null, rateChanges: [] });
     const custom = await call(services, 'export.summary', {
       range: { kind: 'timeline' },
       conform: { policy: 'custom', width: 640, height: 360, fps: { num: 30, den: 1 } },
     });
     expect(custom).toMatchObject({ width: 640, height: 360, fps: { num: 30, den: 1 }, frames: SECONDS * 30, durationSec: SECONDS });
+    expect(custom.rateChanges).toEqual([{ name: expect.stringMatching(/\.mp4$/), fromFps: { num: 24, den: 1 } }]);
   });
 
   it('lists the codecs, the installed software encoders available', async () => {

@@ -98,6 +98,42 @@ describe('export: classic + analytic-pack timeline to MP4 H.264 with AAC', () =>
   }, 300_000);
 });
 
+describe('export: clips at another frame rate', () => {
+  it('names the clips it converts, and blends them on the output grid when asked', async () => {
+    const conform = { policy: 'custom' as const, width: 320, height: 240, fps: { num: 20, den: 1 } };
+    const summary = await call(services, 'export.summary', { range: { kind: 'timeline' }, conform });
+    // Clip 1 is 24 fps after its inserted frames, clip 2 its source's 12 fps: both reach 20 fps by conversion.
+    expect(summary.rateChanges).toEqual([
+      { name: 'a.mp4', fromFps: { num: 24, den: 1 } },
+      { name: 'b.mp4', fromFps: { num: 12, den: 1 } },
+    ]);
+    const exportWith = async (rateConversion: 'nearest' | 'blend') => {
+      const started = await call(services, 'export.start', spec(`rate ${rateConversion}`, { conform, rateConversion, quality: { mode: 'crf', crf: 0 }, audio: 'none' }));
+      expect(started.output).toEqual({ width: 320, height: 240, fps: { num: 20, den: 1 }, frames: 40 });
+      const job = await waitForEnd(started.id);
+      expect(job.state).toBe('done');
+      return execFileSync(FFMPEG, ['-v', 'error', '-i', job.outputPath, '-vf', 'format=gray', '-f', 'rawvideo', '-'], { maxBuffer: 1 << 26 });
+    };
+    const nearest = await exportWith('nearest');
+    const blended = await exportWith('blend');
+    const size = 320 * 240;
+    expect(nearest.length).toBe(40 * size);
+    expect(blended.length).toBe(40 * size);
+    // Clip 1 fills output frames 0-19: frame n sits at its position 1.2 n, a whole frame of its (moving) picture
+    // only when n is a multiple of 5. There the blend is that frame, as the nearest is; elsewhere it mixes two
+    // frames and differs. (Clip 2's bars hardly move: blending changes little there.)
+    const meanDiff = (f: number) => {
+      let sum = 0;
+      for (let i = f * size; i < (f + 1) * size; i++) sum += Math.abs(nearest[i] - blended[i]);
+      return sum / size;
+    };
+    for (let f = 0; f < 20; f++) {
+      if (f % 5 === 0) expect(meanDiff(f), `frame ${f}`).toBeLessThan(0.05);
+      else expect(meanDiff(f), `frame ${f}`).toBeGreaterThan(0.3);
+    }
+  }, 300_000);
+});
+
 describe('export: the in/out range, top track wins, exact frames', () => {
   it('exports the marks from the clip on the upper track, frame for frame (lossless H.264)', async () => {
     const before = await call(services, 'project.state', {});

@@ -1,7 +1,7 @@
 // Export codecs and command lines: encoder arguments, the encoder list, piece and assembly arguments, names.
 import { describe, expect, it } from 'vitest';
 import { codecDefinition, listCodecs, parseEncoderList } from '../../main/export/codecs';
-import { assembleArgs, audioTrackArgs, copiesSourceAudio, pieceArgs, trackTimescale } from '../../main/export/ffmpeg-args';
+import { assembleArgs, audioTrackArgs, copiesSourceAudio, pieceArgs, rateConverter, trackTimescale } from '../../main/export/ffmpeg-args';
 import { expandName, outputTarget } from '../../main/export/output-target';
 
 describe('codecs', () => {
@@ -37,11 +37,19 @@ describe('codecs', () => {
 });
 
 describe('piece arguments', () => {
-  const out = { width: 640, height: 360, fps: { num: 24, den: 1 }, frames: 48, codec: codecDefinition('h264'), quality: { mode: 'crf' as const, crf: 18 } };
+  const out = {
+    width: 640,
+    height: 360,
+    fps: { num: 24, den: 1 },
+    frames: 48,
+    codec: codecDefinition('h264'),
+    quality: { mode: 'crf' as const, crf: 18 },
+    rateConversion: 'nearest' as const,
+  };
 
   it('seeks with context, runs the classic chain, places the first frame at 0 and conforms the size', () => {
     const args = pieceArgs(
-      { kind: 'classic', path: '/m/a.mp4', sourceFps: { num: 12, den: 1 }, filters: ['scale=320:240'], width: 320, height: 240, mediaStartSec: 1, mediaEndSec: 3 },
+      { kind: 'classic', path: '/m/a.mp4', sourceFps: { num: 12, den: 1 }, filters: ['scale=320:240'], width: 320, height: 240, fps: { num: 12, den: 1 }, mediaStartSec: 1, mediaEndSec: 3 },
       { ...out, target: { kind: 'file', path: '/o/piece.tmp.mp4' } },
     );
     // Frame 12 less 6 context frames = frame 6 (0.5 s), sought half a frame early.
@@ -53,6 +61,20 @@ describe('piece arguments', () => {
     expect(args.slice(args.indexOf('-frames:v'), args.indexOf('-frames:v') + 2)).toEqual(['-frames:v', '48']);
     expect(args.slice(-5)).toEqual(['-video_track_timescale', String(trackTimescale({ num: 24, den: 1 })), '-f', 'mp4', '/o/piece.tmp.mp4']);
     expect(trackTimescale({ num: 30000, den: 1001 }) % 30000).toBe(0);
+  });
+
+  it('converts another frame rate by blending or motion compensation before taking the output grid, if asked', () => {
+    const classic = { kind: 'classic' as const, path: '/m/a.mp4', sourceFps: { num: 25, den: 1 }, filters: [], width: 640, height: 360, mediaStartSec: 0, mediaEndSec: 2 };
+    const vf = (fps: { num: number; den: number }, rateConversion: 'nearest' | 'blend' | 'motion') => {
+      const args = pieceArgs({ ...classic, fps }, { ...out, rateConversion, target: { kind: 'file', path: '/o/p.mp4' } });
+      return args[args.indexOf('-vf') + 1];
+    };
+    expect(vf({ num: 25, den: 1 }, 'blend')).toMatch(/setpts=PTS-0\.000000\/TB,framerate=fps=24\/1:interp_start=0:interp_end=255:scene=100,fps=fps=24\/1:/);
+    expect(vf({ num: 25, den: 1 }, 'motion')).toMatch(/,minterpolate=fps=24\/1:mi_mode=mci:[^,]*,fps=fps=24\/1:/);
+    expect(vf({ num: 25, den: 1 }, 'nearest')).not.toMatch(/framerate|minterpolate/);
+    // Already at the output rate: nothing to convert.
+    expect(vf({ num: 24, den: 1 }, 'blend')).not.toMatch(/framerate|minterpolate/);
+    expect(rateConverter({ num: 48, den: 2 }, { num: 24, den: 1 }, 'motion')).toBeNull();
   });
 
   it('writes black for a gap and numbered PNG frames for a sequence', () => {

@@ -83,6 +83,12 @@ function FieldMessage({ id, error, note }: { id: string; error?: string; note?: 
   return note ? <span className="field-note">{note}</span> : null;
 }
 
+const RATE_NOTES: Record<ExportDraft['rateConversion'], string> = {
+  nearest: 'For clips whose rate is not the output’s: each output frame shows the source frame at its time. Sharp, may stutter.',
+  blend: 'For clips whose rate is not the output’s: frames between two source frames mix them by distance. Smooth, softer in motion.',
+  motion: 'For clips whose rate is not the output’s: frames between two source frames are built along the motion (ffmpeg minterpolate). Smoothest, several times slower.',
+};
+
 const CONFORM_NOTES = {
   first: 'Every clip is made the size and rate of the first clip’s output; a clip that differs is scaled to fit (with bars) and its rate conformed.',
   largest: 'The output takes the largest clip size and the highest rate among the clips; the others are scaled up to fit.',
@@ -325,6 +331,21 @@ export function ExportForm({ state }: { state: ProjectState }) {
             <option value="custom">Custom size and rate</option>
           </select>
           <span className="field-note">{CONFORM_NOTES[draft.conform]}</span>
+        </label>
+
+        <label className="field">
+          <span>Frame rate conversion</span>
+          <select
+            className="input"
+            value={draft.rateConversion}
+            onChange={(e) => set({ rateConversion: e.target.value as ExportDraft['rateConversion'] })}
+            data-testid="export-rate-conversion"
+          >
+            <option value="nearest">Nearest frame (drop or repeat)</option>
+            <option value="blend">Blend neighbouring frames</option>
+            <option value="motion">Motion-compensated (slow)</option>
+          </select>
+          <span className="field-note">{RATE_NOTES[draft.rateConversion]}</span>
         </label>
 
         <label className="field">

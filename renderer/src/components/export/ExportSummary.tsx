@@ -31,6 +31,11 @@ export function ExportSummary({ state, specInput }: { state: ProjectState; specI
     text =
       `${s.width}×${s.height} · ${formatFps(s.fps)} fps · ${s.durationSec.toFixed(2)} s (${s.frames} frames) · ` +
       `${s.clips} clip${s.clips === 1 ? '' : 's'} · ${estimate}`;
+    if (s.rateChanges.length > 0) {
+      const how = { nearest: 'nearest frame', blend: 'blending', motion: 'motion compensation' }[input.rateConversion ?? 'nearest'];
+      const clips = s.rateChanges.map((c) => `${c.name} (${formatFps(c.fromFps)} fps)`).join(', ');
+      text += ` · to ${formatFps(s.fps)} fps by ${how}: ${clips}`;
+    }
   }
   return (
     <div className={summary.error ? 'export-summary field-error' : 'export-summary small'} data-testid="export-summary" aria-live="polite">

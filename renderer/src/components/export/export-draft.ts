@@ -8,6 +8,7 @@ export type RangeKind = 'timeline' | 'marks' | 'clips';
 export type QualityMode = 'crf' | 'bitrate';
 export type ConformPolicy = 'first' | 'largest' | 'project' | 'custom';
 export type AudioMode = 'copy' | 'aac' | 'none';
+export type RateConversion = 'nearest' | 'blend' | 'motion';
 
 export type ExportDraft = {
   range: RangeKind;
@@ -22,6 +23,8 @@ export type ExportDraft = {
   height: string;
   fps: string;
   audio: AudioMode;
+  /** How clips at another frame rate reach the output's. */
+  rateConversion: RateConversion;
   /** Render on this machine, or on the render farm at farmUrl (its Redis). */
   renderOn: 'local' | 'farm';
   farmUrl: string;
@@ -44,6 +47,7 @@ export function defaultDraft(folder: string): ExportDraft {
     height: '1080',
     fps: '24',
     audio: 'aac',
+    rateConversion: 'nearest',
     renderOn: 'local',
     farmUrl: '',
   };
@@ -72,6 +76,7 @@ export function loadDraft(defaultFolder: string): ExportDraft {
   if (!['crf', 'bitrate'].includes(draft.qualityMode)) draft.qualityMode = base.qualityMode;
   if (!['first', 'largest', 'project', 'custom'].includes(draft.conform)) draft.conform = base.conform;
   if (!['copy', 'aac', 'none'].includes(draft.audio)) draft.audio = base.audio;
+  if (!['nearest', 'blend', 'motion'].includes(draft.rateConversion)) draft.rateConversion = base.rateConversion;
   if (!['local', 'farm'].includes(draft.renderOn)) draft.renderOn = base.renderOn;
   return draft;
 }
@@ -197,6 +202,7 @@ export function draftToSpecInput(draft: ExportDraft, selectedClipIds: number[], 
     quality,
     conform,
     audio: draft.codec === 'png' ? 'none' : draft.audio,
+    rateConversion: draft.rateConversion,
     overwrite,
     farm: draft.renderOn === 'farm' ? draft.farmUrl.trim() : null,
   };
