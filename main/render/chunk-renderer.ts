@@ -8,7 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { ApiError } from '../common/api';
 import type { MediaAsset, Rational } from '../common/model';
 import { insertedFrames, type ClipSettings } from '../common/settings';
-import { buildClassicFilterGraph } from '../engine/classic/filter-graph';
+import { buildClassicFilterGraph, shouldDeinterlace } from '../engine/classic/filter-graph';
 import { defaultExecutionOptions } from '../engine/execution';
 import { planResolution } from '../engine/plan/resolution';
 import { modelOutputSize } from '../engine/perframe/output-size';
@@ -112,7 +112,7 @@ class EngineChunkRenderer implements ChunkRenderer {
         settings,
         engine: 'model',
         pack: { id: pack.id, dir: pack.dir, hash: pack.hash },
-        settingsHash: settingsHash(settings, k, pack.hash),
+        settingsHash: settingsHash(settings, k, pack.hash, undefined, deinterlaces(settings, source.interlaced)),
         chunkFrames,
         contextFrames: contextFramesFor(settings, k),
         insertedFrames: k,
@@ -135,7 +135,7 @@ class EngineChunkRenderer implements ChunkRenderer {
       settings,
       engine: 'diffusion',
       pack: { id: pack.id, dir: pack.dir, hash: pack.hash },
-      settingsHash: settingsHash(settings, k, pack.hash, manifest.supports),
+      settingsHash: settingsHash(settings, k, pack.hash, manifest.supports, deinterlaces(settings, source.interlaced)),
       chunkFrames,
       contextFrames: contextFramesFor(settings, k),
       insertedFrames: k,
@@ -477,4 +477,9 @@ function reduce(r: Rational): Rational {
   const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
   const g = gcd(r.num, r.den);
   return { num: r.num / g, den: r.den / g };
+}
+
+/** Whether the model engines' frame reader deinterlaces this source (the clip's Deinterlace option, auto by default). */
+function deinterlaces(settings: ClipSettings, interlaced: boolean | undefined): boolean {
+  return shouldDeinterlace(settings.classic.deinterlace ?? 'auto', interlaced === true);
 }

@@ -33,14 +33,18 @@ function sha256(text: string): string {
 export type PackControls = { noise: boolean; cfg: boolean; prompt: boolean };
 
 /** The settings that change pixels for the clip's engine. k rather than the target rate: two rates that give
- *  the same k give the same frames. Controls the pack ignores are left out, as the pipeline ignores them. */
-export function pixelSettings(settings: ClipSettings, insertedFrames: number, controls?: PackControls): Record<string, unknown> {
+ *  the same k give the same frames. Controls the pack ignores are left out, as the pipeline ignores them. The
+ *  model engines take `deinterlaced` (whether their frame reader deinterlaces this source) only when true, so
+ *  progressive sources keep the keys they had before deinterlacing reached these engines. */
+export function pixelSettings(settings: ClipSettings, insertedFrames: number, controls?: PackControls, deinterlaced = false): Record<string, unknown> {
   if (settings.engine === 'classic') {
     return { scale: settings.scale, k: insertedFrames, classic: settings.classic };
   }
+  const source = deinterlaced ? { deinterlaced: true } : {};
   // The model engine: the pack (by its hash, beside these) and the scale and k decide every pixel.
-  if (settings.engine === 'model') return { scale: settings.scale, k: insertedFrames };
+  if (settings.engine === 'model') return { scale: settings.scale, k: insertedFrames, ...source };
   return {
+    ...source,
     scale: settings.scale,
     k: insertedFrames,
     noise: controls?.noise === false ? 0 : settings.noise,
@@ -54,10 +58,16 @@ export function pixelSettings(settings: ClipSettings, insertedFrames: number, co
   };
 }
 
-export function settingsHash(settings: ClipSettings, insertedFrames: number, packHash: string | null, controls?: PackControls): string {
+export function settingsHash(
+  settings: ClipSettings,
+  insertedFrames: number,
+  packHash: string | null,
+  controls?: PackControls,
+  deinterlaced = false,
+): string {
   const engineVersion =
     settings.engine === 'classic' ? CLASSIC_ENGINE_VERSION : settings.engine === 'model' ? MODEL_ENGINE_VERSION : DIFFUSION_ENGINE_VERSION;
-  return sha256(stableJson({ engineVersion, settings: pixelSettings(settings, insertedFrames, controls), packHash }));
+  return sha256(stableJson({ engineVersion, settings: pixelSettings(settings, insertedFrames, controls, deinterlaced), packHash }));
 }
 
 export function chunkKey(parts: { fingerprint: string; chunkFrames: number; contextFrames: number; index: number; settingsHash: string }): string {

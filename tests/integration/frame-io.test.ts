@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEINTERLACE_FILTER } from '../../main/engine/classic/filter-graph';
 import { openFrameReader } from '../../main/engine/io/frame-reader';
 import { openFrameWriter } from '../../main/engine/io/frame-writer';
 import type { RgbFrame } from '../../main/engine/types';
@@ -71,6 +72,34 @@ describe('openFrameReader', () => {
     await expect(async () => {
       for await (const _ of reader.frames) void _;
     }).rejects.toThrow(/iterated once/);
+  });
+
+  it('deinterlaces a source stored as interlaced fields when asked (auto), one frame per frame, and leaves others', async () => {
+    // 50 progressive frames a second woven into 25 interlaced frames, flagged top field first.
+    const woven = path.join(temp.dir, 'woven.mp4');
+    execFileSync(FFMPEG, [
+      '-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=160x120:rate=50:duration=1',
+      '-vf', 'interlace=scan=tff', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p',
+      '-flags', '+ilme+ildct', '-x264-params', 'tff=1', '-field_order', 'tt', woven,
+    ]);
+    const read = async (file: string, deinterlace: 'auto' | 'off') => {
+      const reader = await openFrameReader({ ffmpeg: FFMPEG, ffprobe: FFPROBE, file, deinterlace });
+      const frames: RgbFrame[] = [];
+      for await (const frame of reader.frames) frames.push(frame);
+      return { deinterlaced: reader.deinterlaced, frames };
+    };
+    // What ffmpeg itself decodes, with and without the deinterlacer (the classic engine's tests show it removes
+    // the combing): the reader must hand over exactly those frames.
+    const decode = (vf: string[]) => execFileSync(FFMPEG, ['-v', 'error', '-i', woven, ...vf, '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'], { maxBuffer: 1 << 26 });
+    const joined = ({ frames }: { frames: RgbFrame[] }) => Buffer.concat(frames.map((f) => Buffer.from(f.data)));
+    const off = await read(woven, 'off');
+    const auto = await read(woven, 'auto');
+    expect([off.deinterlaced, auto.deinterlaced]).toEqual([false, true]);
+    expect(auto.frames).toHaveLength(off.frames.length);
+    expect(joined(off).equals(decode([]))).toBe(true);
+    expect(joined(auto).equals(decode(['-vf', DEINTERLACE_FILTER]))).toBe(true);
+    expect(joined(auto).equals(joined(off))).toBe(false);
+    expect((await read(clip, 'auto')).deinterlaced).toBe(false);
   });
 
   it('reports unreadable input with a message', async () => {

@@ -50,6 +50,16 @@ describe('settings hash', () => {
   });
 });
 
+describe('settings hash: deinterlacing in the model engines', () => {
+  it('changes only where the frame reader deinterlaces, so progressive sources keep their cached chunks', () => {
+    for (const engine of ['diffusion', 'model'] as const) {
+      const settings: ClipSettings = { ...defaultClipSettings(), engine };
+      expect(settingsHash(settings, 0, 'p', undefined, false)).toBe(settingsHash(settings, 0, 'p'));
+      expect(settingsHash(settings, 0, 'p', undefined, true)).not.toBe(settingsHash(settings, 0, 'p'));
+    }
+  });
+});
+
 describe('chunk key', () => {
   const parts = { fingerprint: 'f1', chunkFrames: 24, contextFrames: 0, index: 3, settingsHash: settingsHash(classic, 0, null) };
 

@@ -3,11 +3,14 @@
 import { spawn } from 'node:child_process';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { rotationOf, type FfprobeOutput } from '../../media/probe';
+import { isInterlacedFieldOrder, rotationOf, type FfprobeOutput } from '../../media/probe';
+import { DEINTERLACE_FILTER, shouldDeinterlace } from '../classic/filter-graph';
 import type { RgbFrame } from '../types';
 import { StderrTail } from './stderr-tail';
 
 const execFileAsync = promisify(execFile);
+
+export const DEINTERLACED_NOTE = 'Deinterlaced first (bwdif): the source is stored as interlaced fields, or Deinterlace is on.';
 
 export type FrameReader = {
   /** Display size (rotation applied). */
@@ -16,6 +19,8 @@ export type FrameReader = {
   fps: number;
   /** Frames expected in the range from the probe; the decoded count is authoritative. */
   expectedFrames: number;
+  /** The frames are deinterlaced (bwdif). */
+  deinterlaced: boolean;
   /** Single-use: iterate once. Stopping early (break, throw) ends ffmpeg. */
   frames: AsyncIterable<RgbFrame>;
   /** Ends ffmpeg if it still runs; safe to call more than once. */
@@ -30,6 +35,8 @@ export type VideoProbe = {
   fpsText: string;
   durationSec: number;
   hasAudio: boolean;
+  /** Stored as interlaced fields (ffprobe's field order). */
+  interlaced: boolean;
 };
 
 export async function probeVideo(ffprobe: string, file: string): Promise<VideoProbe> {
@@ -62,6 +69,7 @@ export async function probeVideo(ffprobe: string, file: string): Promise<VideoPr
     fpsText: rate.text,
     durationSec,
     hasAudio: streams.some((s) => s.codec_type === 'audio'),
+    interlaced: isInterlacedFieldOrder(video.field_order),
   };
 }
 
@@ -78,6 +86,9 @@ export async function openFrameReader(opts: {
   file: string;
   startSec?: number;
   endSec?: number;
+  /** Deinterlace (bwdif, one frame per frame) before anything else: auto when the source is stored as interlaced
+   *  fields; off when absent. */
+  deinterlace?: 'auto' | 'on' | 'off';
 }): Promise<FrameReader> {
   const probe = await probeVideo(opts.ffprobe, opts.file);
   const start = Math.max(0, opts.startSec ?? 0);
@@ -97,6 +108,8 @@ export async function openFrameReader(opts: {
   const args = ['-hide_banner', '-nostdin', '-loglevel', 'error'];
   if (start > 0) args.push('-ss', start.toFixed(6));
   args.push('-t', (end - start).toFixed(6), '-i', opts.file, '-map', '0:v:0', '-an', '-sn', '-dn');
+  const deinterlaced = shouldDeinterlace(opts.deinterlace ?? 'off', probe.interlaced);
+  if (deinterlaced) args.push('-vf', DEINTERLACE_FILTER);
   // Passthrough keeps every decoded frame exactly once (no duplicates, no drops): each one is a key frame.
   args.push('-fps_mode', 'passthrough', '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1');
 
@@ -150,5 +163,5 @@ export async function openFrameReader(opts: {
     }
   }
 
-  return { width, height, fps: probe.fps, expectedFrames, frames: { [Symbol.asyncIterator]: frames }, close };
+  return { width, height, fps: probe.fps, expectedFrames, deinterlaced, frames: { [Symbol.asyncIterator]: frames }, close };
 }

@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { insertedFrames } from '../../common/settings';
-import { openFrameReader, type FrameReader } from '../io/frame-reader';
+import { DEINTERLACED_NOTE, openFrameReader, type FrameReader } from '../io/frame-reader';
 import { openFrameWriter, type FrameWriter } from '../io/frame-writer';
 import type { HashCache } from '../pack/hash-cache';
 import { perFramePackId, verifyPerFramePack, type PerFrameManifest, type PerFrameModel as ManifestModel } from '../pack/per-frame-manifest';
@@ -70,7 +70,15 @@ export async function runPerFrameJob(spec: EnhanceJobSpec, hooks: JobHooks, deps
   let reader: FrameReader | null = null;
   let writer: FrameWriter | null = null;
   try {
-    reader = await openFrameReader({ ffmpeg: deps.ffmpeg, ffprobe: deps.ffprobe, file: spec.input, startSec: spec.startSec, endSec: spec.endSec });
+    reader = await openFrameReader({
+      ffmpeg: deps.ffmpeg,
+      ffprobe: deps.ffprobe,
+      file: spec.input,
+      startSec: spec.startSec,
+      endSec: spec.endSec,
+      deinterlace: settings.classic.deinterlace ?? 'auto',
+    });
+    if (reader.deinterlaced) notes.push(DEINTERLACED_NOTE);
     const k = insertedFrames(reader.fps, settings.targetFps);
     const outputFps = reader.fps * (k + 1);
     const target = modelOutputSize(reader.width, reader.height, settings.scale);

@@ -375,6 +375,20 @@ export function InspectorForm({ state, clips }: { state: ProjectState; clips: Cl
               </span>
             )}
           </label>
+          <label className="field" title="bwdif, before anything else, for every engine. Auto deinterlaces sources stored as interlaced fields.">
+            <span>Deinterlace</span>
+            <select
+              className="input"
+              value={selectValue('classic.deinterlace')}
+              onChange={(e) => commitValues({ 'classic.deinterlace': e.target.value })}
+              data-testid="settings-deinterlace"
+            >
+              {mixedOption('classic.deinterlace')}
+              <option value="auto">Auto (interlaced sources)</option>
+              <option value="on">On</option>
+              <option value="off">Off</option>
+            </select>
+          </label>
         </InspectorSection>
 
         {showDiffusion && (
@@ -494,20 +508,6 @@ export function InspectorForm({ state, clips }: { state: ProjectState; clips: Cl
                   <option value="off">Off</option>
                   <option value="cas">CAS</option>
                   <option value="unsharp">Unsharp</option>
-                </select>
-              </label>
-              <label className="field" title="bwdif, before every other filter. Auto deinterlaces sources stored as interlaced fields.">
-                <span>Deinterlace</span>
-                <select
-                  className="input"
-                  value={selectValue('classic.deinterlace')}
-                  onChange={(e) => commitValues({ 'classic.deinterlace': e.target.value })}
-                  data-testid="settings-deinterlace"
-                >
-                  {mixedOption('classic.deinterlace')}
-                  <option value="auto">Auto (interlaced sources)</option>
-                  <option value="on">On</option>
-                  <option value="off">Off</option>
                 </select>
               </label>
             </div>
