@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEINTERLACE_FILTER } from '../../main/engine/classic/filter-graph';
-import { openFrameReader } from '../../main/engine/io/frame-reader';
+import { openFrameReader, variableRateOf } from '../../main/engine/io/frame-reader';
 import { openFrameWriter } from '../../main/engine/io/frame-writer';
 import type { RgbFrame } from '../../main/engine/types';
 import { FFMPEG, FFPROBE, ffprobeJson, makeTempDir, makeTestVideo } from '../helpers/media-fixtures';
@@ -100,6 +100,22 @@ describe('openFrameReader', () => {
     expect(joined(auto).equals(decode(['-vf', DEINTERLACE_FILTER]))).toBe(true);
     expect(joined(auto).equals(joined(off))).toBe(false);
     expect((await read(clip, 'auto')).deinterlaced).toBe(false);
+  });
+
+  it('conforms a variable-rate source to the constant rate the media probe gives, frames placed by their timestamps', async () => {
+    const vfr = makeTestVideo(temp.dir, { name: 'vfr', width: 64, height: 48, fps: 12, durationSec: 2, vfr: true });
+    const rate = await variableRateOf(vfr, FFPROBE);
+    expect(rate).toBeDefined();
+    expect(await variableRateOf(clip, FFPROBE)).toBeUndefined();
+    const reader = await openFrameReader({ ffmpeg: FFMPEG, ffprobe: FFPROBE, file: vfr, variableRate: rate });
+    expect(reader.conformedRate).toBe(true);
+    expect(reader.fps).toBeCloseTo(rate!.num / rate!.den, 9);
+    const frames: RgbFrame[] = [];
+    for await (const frame of reader.frames) frames.push(frame);
+    const expected = execFileSync(FFMPEG, ['-v', 'error', '-i', vfr, '-vf', `fps=fps=${rate!.num}/${rate!.den}:round=near`, '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'], { maxBuffer: 1 << 26 });
+    expect(Buffer.concat(frames.map((f) => Buffer.from(f.data))).equals(expected)).toBe(true);
+    // A constant rate over the clip's length: as many frames as its duration at that rate.
+    expect(Math.abs(frames.length - reader.expectedFrames)).toBeLessThanOrEqual(1);
   });
 
   it('reports unreadable input with a message', async () => {

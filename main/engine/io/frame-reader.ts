@@ -3,12 +3,20 @@
 import { spawn } from 'node:child_process';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { isInterlacedFieldOrder, rotationOf, type FfprobeOutput } from '../../media/probe';
+import type { Rational } from '../../common/model';
+import { isInterlacedFieldOrder, probeMedia, rotationOf, type FfprobeOutput } from '../../media/probe';
 import { DEINTERLACE_FILTER, shouldDeinterlace } from '../classic/filter-graph';
 import type { RgbFrame } from '../types';
 import { StderrTail } from './stderr-tail';
 
 const execFileAsync = promisify(execFile);
+
+/** The constant rate a variable-rate source is conformed to (openFrameReader's variableRate), from the media probe
+ *  the chunk grid is counted on; undefined for a constant-rate source. */
+export async function variableRateOf(file: string, ffprobe: string): Promise<Rational | undefined> {
+  const { probe } = await probeMedia(file, ffprobe);
+  return probe.variableFrameRate ? probe.fps : undefined;
+}
 
 export const DEINTERLACED_NOTE = 'Deinterlaced first (bwdif): the source is stored as interlaced fields, or Deinterlace is on.';
 
@@ -21,6 +29,8 @@ export type FrameReader = {
   expectedFrames: number;
   /** The frames are deinterlaced (bwdif). */
   deinterlaced: boolean;
+  /** A variable-rate source was conformed to `fps`. */
+  conformedRate: boolean;
   /** Single-use: iterate once. Stopping early (break, throw) ends ffmpeg. */
   frames: AsyncIterable<RgbFrame>;
   /** Ends ffmpeg if it still runs; safe to call more than once. */
@@ -89,8 +99,15 @@ export async function openFrameReader(opts: {
   /** Deinterlace (bwdif, one frame per frame) before anything else: auto when the source is stored as interlaced
    *  fields; off when absent. */
   deinterlace?: 'auto' | 'on' | 'off';
+  /** A variable-rate source is conformed to this constant rate (the media probe's, on which chunks are counted):
+   *  the frame showing at each output time, placed by its timestamp. Constant-rate sources pass every frame once. */
+  variableRate?: Rational;
 }): Promise<FrameReader> {
   const probe = await probeVideo(opts.ffprobe, opts.file);
+  if (opts.variableRate) {
+    probe.fps = opts.variableRate.num / opts.variableRate.den;
+    probe.fpsText = `${opts.variableRate.num}/${opts.variableRate.den}`;
+  }
   const start = Math.max(0, opts.startSec ?? 0);
   const end = Math.min(opts.endSec ?? probe.durationSec, probe.durationSec);
   if (!(end > start)) {
@@ -109,7 +126,8 @@ export async function openFrameReader(opts: {
   if (start > 0) args.push('-ss', start.toFixed(6));
   args.push('-t', (end - start).toFixed(6), '-i', opts.file, '-map', '0:v:0', '-an', '-sn', '-dn');
   const deinterlaced = shouldDeinterlace(opts.deinterlace ?? 'off', probe.interlaced);
-  if (deinterlaced) args.push('-vf', DEINTERLACE_FILTER);
+  const filters = [deinterlaced ? DEINTERLACE_FILTER : null, opts.variableRate ? `fps=fps=${probe.fpsText}:round=near` : null].filter(Boolean);
+  if (filters.length > 0) args.push('-vf', filters.join(','));
   // Passthrough keeps every decoded frame exactly once (no duplicates, no drops): each one is a key frame.
   args.push('-fps_mode', 'passthrough', '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1');
 
@@ -163,5 +181,5 @@ export async function openFrameReader(opts: {
     }
   }
 
-  return { width, height, fps: probe.fps, expectedFrames, deinterlaced, frames: { [Symbol.asyncIterator]: frames }, close };
+  return { width, height, fps: probe.fps, expectedFrames, deinterlaced, conformedRate: opts.variableRate !== undefined, frames: { [Symbol.asyncIterator]: frames }, close };
 }
