@@ -6,19 +6,11 @@ import { promisify } from 'node:util';
 import type { Rational } from '../../common/model';
 import { isInterlacedFieldOrder, probeMedia, rotationOf, type FfprobeOutput } from '../../media/probe';
 import { DEINTERLACE_FILTER, shouldDeinterlace } from '../classic/filter-graph';
-import type { RgbFrame } from '../types';
+import type { EnhanceJobSpec, RgbFrame } from '../types';
 import { StderrTail } from './stderr-tail';
 
 const execFileAsync = promisify(execFile);
 
-/** The constant rate a variable-rate source is conformed to (openFrameReader's variableRate), from the media probe
- *  the chunk grid is counted on; undefined for a constant-rate source. */
-export async function variableRateOf(file: string, ffprobe: string): Promise<Rational | undefined> {
-  const { probe } = await probeMedia(file, ffprobe);
-  return probe.variableFrameRate ? probe.fps : undefined;
-}
-
-export const DEINTERLACED_NOTE = 'Deinterlaced first (bwdif): the source is stored as interlaced fields, or Deinterlace is on.';
 
 export type FrameReader = {
   /** Display size (rotation applied). */
@@ -182,4 +174,34 @@ export async function openFrameReader(opts: {
   }
 
   return { width, height, fps: probe.fps, expectedFrames, deinterlaced, conformedRate: opts.variableRate !== undefined, frames: { [Symbol.asyncIterator]: frames }, close };
+}
+
+/** The constant rate a variable-rate source is conformed to (openFrameReader's variableRate), from the media probe
+ *  the chunk grid is counted on; undefined for a constant-rate source. */
+export async function variableRateOf(file: string, ffprobe: string): Promise<Rational | undefined> {
+  const { probe } = await probeMedia(file, ffprobe);
+  return probe.variableFrameRate ? probe.fps : undefined;
+}
+
+/** The model engines' reader of a job's source: deinterlaced and conformed to a constant rate as the clip and the
+ *  source ask, with a note for each in `notes`. */
+export async function openSourceReader(
+  spec: Pick<EnhanceJobSpec, 'input' | 'startSec' | 'endSec' | 'settings'>,
+  deps: { ffmpeg: string; ffprobe: string },
+  notes: string[],
+): Promise<FrameReader> {
+  const reader = await openFrameReader({
+    ffmpeg: deps.ffmpeg,
+    ffprobe: deps.ffprobe,
+    file: spec.input,
+    startSec: spec.startSec,
+    endSec: spec.endSec,
+    deinterlace: spec.settings.classic.deinterlace ?? 'auto',
+    variableRate: await variableRateOf(spec.input, deps.ffprobe),
+  });
+  if (reader.deinterlaced) notes.push('Deinterlaced first (bwdif): the source is stored as interlaced fields, or Deinterlace is on.');
+  if (reader.conformedRate) {
+    notes.push(`Variable-rate source conformed to a constant ${Number(reader.fps.toFixed(3))} fps, frames placed by their timestamps.`);
+  }
+  return reader;
 }

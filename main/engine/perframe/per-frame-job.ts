@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { insertedFrames } from '../../common/settings';
-import { DEINTERLACED_NOTE, openFrameReader, variableRateOf, type FrameReader } from '../io/frame-reader';
+import { openSourceReader, type FrameReader } from '../io/frame-reader';
 import { openFrameWriter, type FrameWriter } from '../io/frame-writer';
 import type { HashCache } from '../pack/hash-cache';
 import { perFramePackId, verifyPerFramePack, type PerFrameManifest, type PerFrameModel as ManifestModel } from '../pack/per-frame-manifest';
@@ -70,17 +70,7 @@ export async function runPerFrameJob(spec: EnhanceJobSpec, hooks: JobHooks, deps
   let reader: FrameReader | null = null;
   let writer: FrameWriter | null = null;
   try {
-    reader = await openFrameReader({
-      ffmpeg: deps.ffmpeg,
-      ffprobe: deps.ffprobe,
-      file: spec.input,
-      startSec: spec.startSec,
-      endSec: spec.endSec,
-      deinterlace: settings.classic.deinterlace ?? 'auto',
-      variableRate: await variableRateOf(spec.input, deps.ffprobe),
-    });
-    if (reader.deinterlaced) notes.push(DEINTERLACED_NOTE);
-    if (reader.conformedRate) notes.push(`Variable-rate source conformed to a constant ${reader.fps.toFixed(3).replace(/\.?0+$/, '')} fps, frames placed by their timestamps.`);
+    reader = await openSourceReader(spec, deps, notes);
     const k = insertedFrames(reader.fps, settings.targetFps);
     const outputFps = reader.fps * (k + 1);
     const target = modelOutputSize(reader.width, reader.height, settings.scale);

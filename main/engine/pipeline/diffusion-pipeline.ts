@@ -5,7 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { insertedFrames } from '../../common/settings';
-import { DEINTERLACED_NOTE, openFrameReader, variableRateOf, type FrameReader } from '../io/frame-reader';
+import { openSourceReader, type FrameReader } from '../io/frame-reader';
 import { openFrameWriter, type FrameWriter } from '../io/frame-writer';
 import type { PackManifest } from '../pack/manifest';
 import { planFrames } from '../plan/frames';
@@ -62,17 +62,7 @@ export async function runDiffusionJob(spec: EnhanceJobSpec, hooks: JobHooks, dep
 
     // 1-4. Decode, resize and VAE-encode the key frames as they arrive.
     await hooks.checkpoint();
-    reader = await openFrameReader({
-      ffmpeg: deps.ffmpeg,
-      ffprobe: deps.ffprobe,
-      file: spec.input,
-      startSec: spec.startSec,
-      endSec: spec.endSec,
-      deinterlace: settings.classic.deinterlace ?? 'auto',
-      variableRate: await variableRateOf(spec.input, deps.ffprobe),
-    });
-    if (reader.deinterlaced) notes.push(DEINTERLACED_NOTE);
-    if (reader.conformedRate) notes.push(`Variable-rate source conformed to a constant ${reader.fps.toFixed(3).replace(/\.?0+$/, '')} fps, frames placed by their timestamps.`);
+    reader = await openSourceReader(spec, deps, notes);
     const inputFps = reader.fps;
     const requestedK = insertedFrames(inputFps, settings.targetFps);
     const k = Math.min(requestedK, manifest.supports.maxInsertedFrames);
