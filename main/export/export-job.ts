@@ -7,13 +7,14 @@ import { ApiError } from '../common/api-error';
 import type { Job, MediaAsset, Rational } from '../common/model';
 import type { QualityStatus } from '../common/quality-model';
 import { ExportSpecSchema, type ExportJob, type ExportSpec, type FarmStatus } from '../common/render-model';
+import { rateAsRational } from '../engine/classic/filter-graph';
 import { redactFarmUrl } from '../farm/farm-connection';
 import { newFarmKey } from '../farm/farm-pieces';
 import type { ChunkRenderer, RenderVariant } from '../render/types';
 import type { ProjectStore } from '../store/types';
 import { codecDefinition } from './codecs';
 import { expandName, outputTarget, type OutputTarget } from './output-target';
-import { planExport, type ExportPlan } from './plan';
+import { planExport, type ClipOutput, type ExportPlan } from './plan';
 
 export const EXPORT_JOB_KIND = 'export';
 const PAYLOAD_VERSION = 1;
@@ -134,7 +135,7 @@ export async function planSpec(
     clips: state.clips,
     range: spec.range,
     conform: spec.conform,
-    outputOf: (clip) => sources[clip.id].variant.output,
+    outputOf: (clip) => askedOutput(sources[clip.id].variant),
     pieceSec: PIECE_SECONDS,
   });
   // Keep only the clips the plan shows.
@@ -148,6 +149,14 @@ export async function planSpec(
     used[segment.clipId] = source;
   }
   return { plan, sources: used };
+}
+
+/** A clip's output as its settings ask for it: the rendered size, and the target frame rate exactly where one is set
+ *  (the render itself stays on the source rate x (k + 1) grid; the export converts it). Conforming to the first clip
+ *  or the largest then gives the rate the person asked for. */
+function askedOutput(variant: RenderVariant): ClipOutput {
+  const target = variant.settings.targetFps;
+  return { ...variant.output, fps: target === null ? variant.output.fps : rateAsRational(target) };
 }
 
 /** The clips whose frame rate after their inserted frames is not the export's (each once, by file name): the

@@ -139,6 +139,8 @@ test('inspector edits are stored per clip, undoable, validated, applied to sever
   const targetFps = inspector.getByTestId('settings-target-fps');
   await targetFps.fill('48');
   await expect(inspector.getByTestId('settings-fps-note')).toHaveText('k = 1 inserted → 48 fps');
+  await targetFps.fill('30');
+  await expect(inspector.getByTestId('settings-fps-note')).toHaveText('k = 0 inserted → 24 fps; exports convert to exactly 30 fps');
   await targetFps.press('Escape');
 
   // Two clips: engines differ (Mixed); scale 3 goes to both, each keeping its own engine.

@@ -132,6 +132,21 @@ describe('export: clips at another frame rate', () => {
       else expect(meanDiff(f), `frame ${f}`).toBeGreaterThan(0.3);
     }
   }, 300_000);
+
+  it('conforming to the first clip gives the rate that clip asks for, not its render grid', async () => {
+    const state = await call(services, 'project.state', {});
+    const first = [...state.clips].sort((x, y) => x.start - y.start)[0];
+    const before = first.settings;
+    // 12 fps asked for 20: one inserted frame (24 fps grid), then converted to exactly 20.
+    await call(services, 'clip.setSettings', { clipIds: [first.id], settings: { ...before, targetFps: 20 } });
+    try {
+      const summary = await call(services, 'export.summary', { range: { kind: 'timeline' }, conform: { policy: 'first' } });
+      expect(summary.fps).toEqual({ num: 20, den: 1 });
+      expect(summary.rateChanges.map((c) => c.name)).toEqual(['a.mp4', 'b.mp4']);
+    } finally {
+      await call(services, 'clip.setSettings', { clipIds: [first.id], settings: before });
+    }
+  });
 });
 
 describe('export: the in/out range, top track wins, exact frames', () => {

@@ -371,7 +371,8 @@ export function InspectorForm({ state, clips }: { state: ProjectState; clips: Cl
                     ? 'Empty keeps the source rate.'
                     : target === null
                       ? `Keeps the source rate (${formatRate(inputFps)} fps), no inserted frames.`
-                      : `k = ${k} inserted → ${formatRate(inputFps * (k + 1))} fps${clips.length > 1 ? ' (first clip)' : ''}`}
+                      : `k = ${k} inserted → ${formatRate(inputFps * (k + 1))} fps${clips.length > 1 ? ' (first clip)' : ''}` +
+                        (Math.abs(inputFps * (k + 1) - target) > 1e-3 ? `; exports convert to exactly ${formatRate(target)} fps` : '')}
               </span>
             )}
           </label>
