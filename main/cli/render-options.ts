@@ -88,7 +88,7 @@ export function specFromOptions(opts: RenderCliOptions): ExportSpec {
     codec,
     quality: opts.bitrate !== undefined ? { mode: 'bitrate', kbps: opts.bitrate } : { mode: 'crf', crf: opts.crf ?? 18 },
     conform: parseConform(opts.conform),
-    rateConversion: opts.rateConversion ?? 'nearest',
+    rateConversion: opts.rateConversion ?? 'blend',
     audio: opts.audio ?? 'aac',
     overwrite: opts.overwrite ?? false,
     farm: opts.farm ?? null,

@@ -88,9 +88,9 @@ export async function main(argv: string[] = process.argv, io: CliIo = { stdout: 
     .addOption(new Option('--audio <mode>', 'copy (the source codec where possible), aac, or none').choices(['copy', 'aac', 'none']).default('aac'))
     .option('--conform <policy>', 'when clips differ: first (default), largest, project (its settings), or WIDTHxHEIGHT@FPS')
     .addOption(
-      new Option('--rate-conversion <method>', 'clips at another frame rate: nearest frame (default), blend neighbouring frames, or motion-compensated')
+      new Option('--rate-conversion <method>', 'clips at another frame rate: nearest frame, blend neighbouring frames (default), or motion-compensated')
         .choices(['nearest', 'blend', 'motion'])
-        .default('nearest'),
+        .default('blend'),
     )
     .option('--overwrite', 'replace the output when it exists')
     .option('--data-dir <dir>', 'folder of the chunk cache, packs and preferences (default: the app\'s user data folder)')

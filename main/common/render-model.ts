@@ -192,7 +192,8 @@ export const ExportSpecSchema = z.object({
   /** copy: the source audio as it is where the container takes it (else AAC); aac: always AAC; none: no audio. */
   audio: z.enum(['copy', 'aac', 'none']),
   /** How a clip whose frame rate (after its inserted frames) is not the output's reaches it: nearest (frames
-   *  dropped or repeated; also when absent), blend (neighbouring frames mixed by their distance) or motion
+   *  dropped or repeated; also when absent, as in exports queued before the option existed), blend (neighbouring
+   *  frames mixed by their distance: what the dialog and the CLI choose unless told otherwise) or motion
    *  (motion-compensated). */
   rateConversion: ExportRateConversionSchema.optional(),
   /** Replace an existing output. Without it an existing file fails with FILE_EXISTS, so the UI can ask. */

@@ -341,8 +341,8 @@ export function ExportForm({ state }: { state: ProjectState }) {
             onChange={(e) => set({ rateConversion: e.target.value as ExportDraft['rateConversion'] })}
             data-testid="export-rate-conversion"
           >
-            <option value="nearest">Nearest frame (drop or repeat)</option>
             <option value="blend">Blend neighbouring frames</option>
+            <option value="nearest">Nearest frame (drop or repeat)</option>
             <option value="motion">Motion-compensated (slow)</option>
           </select>
           <span className="field-note">{RATE_NOTES[draft.rateConversion]}</span>

@@ -47,7 +47,7 @@ export function defaultDraft(folder: string): ExportDraft {
     height: '1080',
     fps: '24',
     audio: 'aac',
-    rateConversion: 'nearest',
+    rateConversion: 'blend',
     renderOn: 'local',
     farmUrl: '',
   };
