@@ -180,10 +180,18 @@ describe('Add VEnhancer', () => {
       const before = packsFolder();
       events.length = 0;
       const job = await call(services, 'packs.venhancerStart', inputsIn(downloads));
-      // Cancel once the exporter has reported progress, so it is really running (not refused at start).
-      for (let i = 0; !events.some((e) => e.id === job.id && e.fraction > 0); i++) {
-        if (i > 3000) throw new Error('the exporter never reported progress');
-        await new Promise((r) => setTimeout(r, 20));
+      // Cancel once the exporter has reported progress, so it is really running (not refused at start). Its first
+      // report comes after Python has imported torch and exported a first graph: on a loaded two-core machine (the
+      // other test files run beside this one) that took over a minute, so the wait is bounded by the clock and by
+      // the job itself ending, not by a count of short sleeps.
+      const deadline = Date.now() + TIMEOUT / 2;
+      while (!events.some((e) => e.id === job.id && e.fraction > 0)) {
+        const { job: now } = await call(services, 'packs.venhancerStatus', {});
+        if (now?.id === job.id && !['exporting', 'installing'].includes(now.state)) {
+          throw new Error(`the exporter ended (${now.state}: ${now.error ?? now.stage}) before it reported progress`);
+        }
+        if (Date.now() > deadline) throw new Error(`the exporter reported no progress in ${TIMEOUT / 2000} s`);
+        await new Promise((r) => setTimeout(r, 50));
       }
       expect(await call(services, 'packs.venhancerCancel', {})).toEqual({ cancelled: true });
       const done = await ended(job.id);
