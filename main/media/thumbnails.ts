@@ -30,6 +30,8 @@ export class ThumbnailCache {
   private readonly inFlight = new Map<string, Promise<string>>();
   private readonly waiting: Array<() => void> = [];
   private running = 0;
+  /** Aborted by close(): running ffmpeg processes are stopped, queued ones never start. */
+  private readonly closing = new AbortController();
 
   constructor(opts: ThumbnailCacheOptions) {
     this.dir = path.resolve(opts.dir);
@@ -65,6 +67,16 @@ export class ThumbnailCache {
       });
     this.inFlight.set(key, job);
     return job;
+  }
+
+  /**
+   * Stops every ffmpeg run and waits until each has exited and removed its partial file, so nothing writes into
+   * the folder once this resolves (a host closing, then its data folder removed, must not race a thumbnail).
+   */
+  async close(): Promise<void> {
+    this.closing.abort();
+    for (const next of this.waiting.splice(0)) next();
+    await Promise.allSettled([...this.inFlight.values()]);
   }
 
   keyFor(media: Pick<MediaRef, 'fingerprint'>, timeSec: number, height: number): string {
@@ -125,6 +137,7 @@ export class ThumbnailCache {
   }
 
   private async generate(mediaPath: string, key: string, file: string, timeMs: number, height: number): Promise<string> {
+    if (this.closing.signal.aborted) throw new Error('Thumbnails are no longer made: the project or the app is closing.');
     const temp = path.join(this.dir, `${TEMP_PREFIX}${key}-${randomBytes(4).toString('hex')}.jpg`);
     this.onGenerate?.(key);
     // Input seeking (-ss before -i) lands on the keyframe before and decodes forward, dropping frames that start
@@ -145,7 +158,7 @@ export class ThumbnailCache {
       '-y', temp,
     ];
     try {
-      await runTool(this.ffmpeg, args, { timeoutMs: FFMPEG_TIMEOUT_MS });
+      await runTool(this.ffmpeg, args, { timeoutMs: FFMPEG_TIMEOUT_MS, signal: this.closing.signal });
       const written = await stat(temp).catch(() => null);
       if (!written || written.size === 0) {
         throw new Error(`No frame at ${timeMs / 1000} s in ${path.basename(mediaPath)}: the time is past the end of its video.`);

@@ -615,6 +615,7 @@ export function createServices(opts: ServicesOptions): Services {
       imports.cancelAll();
       return queue.run(async () => {
         await venhancer.close();
+        await thumbnails?.close();
         await beforeClose();
         closeStore();
         listeners.clear();

@@ -82,6 +82,22 @@ describe('ThumbnailCache', () => {
     expect(runs).toHaveLength(3);
   });
 
+  it('close stops every run and resolves only when nothing writes into the folder any more', async () => {
+    const { cache } = newCache('closing');
+    const dir = path.join(tmp.dir, 'closing');
+    // More requests than ffmpeg slots: some run, the rest wait for a slot.
+    const requests = [0, 0.25, 0.5, 0.75, 1, 1.25].map((t) => cache.get(clip, t, 96));
+    await cache.close();
+    const settled = await Promise.allSettled(requests);
+    const files = readdirSync(dir);
+    // Only finished thumbnails may be left, and no partial file; removing the folder now cannot race a writer.
+    expect(files.every((name) => /^[0-9a-f]+-\d+-96\.jpg$/.test(name))).toBe(true);
+    expect(settled.filter((r) => r.status === 'rejected').length).toBeGreaterThan(0);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(readdirSync(dir)).toEqual(files);
+    await expect(cache.get(clip, 1.5, 96)).rejects.toThrow(/no longer made/);
+  });
+
   it('shares one ffmpeg run between concurrent requests for the same thumbnail', async () => {
     const { cache, runs } = newCache('dedup');
     const files = await Promise.all(Array.from({ length: 6 }, () => cache.get(clip, 0.75, 60)));
