@@ -174,8 +174,10 @@ async function runJob(deps: RunnerDeps, jobId: number, stop: AbortController): P
     if (signal.aborted || finished.size < plan.pieces.length) throw new CancelledError();
     report(plan.frames, 'Joining the pieces and the audio', true);
     await assemble(deps, payload, signal);
-    update({ state: 'done', progress: 1, etaSec: 0, message: `Wrote ${target.finalPath}`, outputPath: target.finalPath, stats: statsOf(plan.frames), payload });
+    // The parts go before the job is marked done: whoever sees 'done' (the queue's next job, the UI, a test) sees
+    // the output folder as the export leaves it.
     await fs.rm(target.partsDir, { recursive: true, force: true });
+    update({ state: 'done', progress: 1, etaSec: 0, message: `Wrote ${target.finalPath}`, outputPath: target.finalPath, stats: statsOf(plan.frames), payload });
     return 'done';
   } catch (error) {
     if (error instanceof CancelledError || signal.aborted) {

@@ -162,21 +162,22 @@ export async function runFarmExportJob(deps: RunnerDeps, jobId: number, signal: 
     if (audioFailure) throw audioFailure;
     update({ progress: 1, etaSec: null, message: 'Joining the pieces and the audio' });
     await assemble(deps, payload, signal);
-    update({ state: 'done', progress: 1, etaSec: 0, message: `Wrote ${target.finalPath}`, outputPath: target.finalPath, stats: { piecesDone: plan.pieces.length, pieces: plan.pieces.length, frames: plan.frames, framesDone: plan.frames } });
+    // As on this machine: the parts go before the job is marked done.
     await fs.rm(target.partsDir, { recursive: true, force: true });
-    await removePieceJobs(payload, queueOf).catch(() => {});
+    update({ state: 'done', progress: 1, etaSec: 0, message: `Wrote ${target.finalPath}`, outputPath: target.finalPath, stats: { piecesDone: plan.pieces.length, pieces: plan.pieces.length, frames: plan.frames, framesDone: plan.frames } });
+    await removePieceJobs(payload, queueOf).catch((error: unknown) => deps.log(`farm export ${jobId}: could not remove its finished piece jobs from the queue: ${(error as Error).message}`));
     return 'done';
   } catch (error) {
     if (error instanceof CancelledError || signal.aborted) {
       // Paused or cancelled: no worker takes a waiting piece of this export any more; pieces in flight finish
       // (a pause keeps them) or stop (cancelFarmPieces).
-      await withdrawWaiting(payload, queueOf).catch(() => {});
+      await withdrawWaiting(payload, queueOf).catch((error: unknown) => deps.log(`farm export ${jobId}: could not withdraw its waiting pieces: ${(error as Error).message}`));
       update({ etaSec: null });
       return 'stopped';
     }
     const message = error instanceof PieceFailed ? error.message : `${(error as Error).message ?? error}`;
     deps.log(`farm export ${jobId} failed: ${(error as Error).stack ?? error}`);
-    await withdrawWaiting(payload, queueOf).catch(() => {});
+    await withdrawWaiting(payload, queueOf).catch((withdrawError: unknown) => deps.log(`farm export ${jobId}: could not withdraw its waiting pieces: ${(withdrawError as Error).message}`));
     update({ state: 'failed', etaSec: null, message: `Failed: ${message}` });
     return 'failed';
   } finally {
