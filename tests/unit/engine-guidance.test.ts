@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyGuidance, unbiasedStd } from '../../main/engine/sampler/guidance';
+import { applyGuidance, combineGuidance, unbiasedStd } from '../../main/engine/sampler/guidance';
 import { gaussianNoise } from '../../main/engine/random/gaussian';
 
 const cond = gaussianNoise(1, [1], 5000).map((v) => 0.8 * v + 0.1);
@@ -29,6 +29,18 @@ describe('applyGuidance', () => {
     const factor = 0.2 * (unbiasedStd(cond) / unbiasedStd(plain)) + 0.8;
     const out = applyGuidance(cond, uncond, 5, 0.2);
     for (let i = 0; i < out.length; i += 11) expect(out[i]).toBeCloseTo(plain[i] * factor, 5);
+  });
+
+  it('takes its one-pass factor as exactly as two-pass stds, also where the mean dwarfs the spread', () => {
+    for (const offset of [0, 1000]) {
+      const c = cond.map((v) => v * 0.01 + offset);
+      const u = uncond.map((v) => v * 0.01 + offset);
+      const plain = applyGuidance(c, u, 5, 0);
+      const expected = 0.7 * (unbiasedStd(c) / unbiasedStd(plain)) + 0.3;
+      const out = new Float32Array(c.length);
+      expect(combineGuidance(c, u, 5, 0.7, out)).toBeCloseTo(expected, 9);
+      expect(Array.from(out)).toEqual(Array.from(plain));
+    }
   });
 
   it('unbiased std (torch.std) matches a direct computation', () => {

@@ -6,7 +6,7 @@
 import type { PackManifest } from '../pack/manifest';
 import { crossFadeWeight, type TemporalChunk } from '../plan/temporal-chunks';
 import { fillGaussianNoise } from '../random/gaussian';
-import { applyGuidance } from '../sampler/guidance';
+import { combineGuidance } from '../sampler/guidance';
 import type { Sampler } from '../sampler/sampler';
 import type { NoiseSchedule } from '../schedule/noise-schedule';
 import type { JobHooks, PackRuntime, Tensor } from '../types';
@@ -104,13 +104,14 @@ export async function runDenoiseLoop(inputs: DenoiseInputs): Promise<void> {
       // The model writes into the chunk's own output buffers (no allocation per call); guidance combines them into
       // the first, and x0 replaces the prediction in place: nothing outlives this chunk but the pending x0 copy.
       const cond = await evaluate(inputs.context, inputs.negative ? ' (prompt)' : '', buffers.forFrames(count).cond);
-      const prediction = inputs.negative
-        ? applyGuidance(cond, await evaluate(inputs.negative, ' (negative)', buffers.forFrames(count).uncond), inputs.cfgScale, inputs.cfgRescale, cond)
-        : cond;
+      // Guidance combines the two passes into `cond`; its rescale factor is applied by the x0 pass below.
+      const guidanceFactor = inputs.negative
+        ? combineGuidance(cond, await evaluate(inputs.negative, ' (negative)', buffers.forFrames(count).uncond), inputs.cfgScale, inputs.cfgRescale, cond)
+        : 1;
 
       started = performance.now();
-      const x0 = prediction;
-      predictionToX0InPlace(x0, xVp, alpha, sigma, manifest.schedule.prediction, 'The denoiser');
+      const x0 = cond;
+      predictionToX0InPlace(x0, xVp, alpha, sigma, guidanceFactor, manifest.schedule.prediction, 'The denoiser');
       if (pending) crossFadeChannelMajor(pending.x0, pending.frames, x0, count, channels, plane);
       // Frames from the next chunk's start on are shared with it: keep their x0 for its cross-fade.
       const finalEnd = c + 1 < chunks.length ? chunks[c + 1].start : chunk.end;
@@ -204,27 +205,35 @@ function crossFadeChannelMajor(previous: Float32Array, overlap: number, next: Fl
   }
 }
 
-/** x0 from the model's prediction (VP space), written over the prediction, checking on the way that every value is finite
- *  (no extra pass). */
+/** x0 from the model's prediction (VP space) times `scale` (the guidance rescale factor), written over the prediction,
+ *  checking on the way that every value is finite (no extra pass). */
 function predictionToX0InPlace(
   prediction: Float32Array,
   xVp: Float32Array,
   alpha: number,
   sigma: number,
+  scale: number,
   type: PackManifest['schedule']['prediction'],
   what: string,
 ): void {
   let sum = 0;
   const n = prediction.length;
+  const sigmaScaled = sigma * scale;
   if (type === 'v') {
     for (let e = 0; e < n; e++) {
-      const v = alpha * xVp[e] - sigma * prediction[e];
+      const v = alpha * xVp[e] - sigmaScaled * prediction[e];
       prediction[e] = v;
       sum += v;
     }
   } else if (type === 'eps') {
     for (let e = 0; e < n; e++) {
-      const v = (xVp[e] - sigma * prediction[e]) / alpha;
+      const v = (xVp[e] - sigmaScaled * prediction[e]) / alpha;
+      prediction[e] = v;
+      sum += v;
+    }
+  } else if (scale !== 1) {
+    for (let e = 0; e < n; e++) {
+      const v = scale * prediction[e];
       prediction[e] = v;
       sum += v;
     }

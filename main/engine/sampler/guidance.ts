@@ -14,19 +14,50 @@ export function applyGuidance(
   rescale: number,
   out: Float32Array = new Float32Array(cond.length),
 ): Float32Array {
+  const factor = combineGuidance(cond, uncond, scale, rescale, out);
+  if (factor !== 1) for (let i = 0; i < out.length; i++) out[i] *= factor;
+  return out;
+}
+
+/**
+ * The guided prediction before its rescale, u + scale (c - u), written into `out` (which may be cond or uncond), and
+ * the rescale factor it still needs: rescale * std(c) / (std(out) + 1e-12) + (1 - rescale), 1 without rescale. One
+ * pass over the chunk, so the caller can fold the factor into its own next pass (the denoise loop folds it into x0)
+ * instead of two more. The two standard deviations come from sums of values shifted by the array's first element,
+ * in float64: the shift keeps the sum of squares from cancelling where the mean is large against the spread.
+ */
+export function combineGuidance(cond: Float32Array, uncond: Float32Array, scale: number, rescale: number, out: Float32Array): number {
   if (cond.length !== uncond.length || out.length !== cond.length) {
     throw new Error(`Guidance needs equal-length predictions (cond ${cond.length}, uncond ${uncond.length}, out ${out.length})`);
   }
   if (!Number.isFinite(scale)) throw new Error(`Guidance scale must be a finite number, got ${scale}`);
   if (!(rescale >= 0 && rescale <= 1)) throw new Error(`Guidance rescale must be in [0, 1], got ${rescale}`);
-  const condStd = rescale === 0 ? 0 : unbiasedStd(cond);
-  for (let i = 0; i < cond.length; i++) out[i] = uncond[i] + scale * (cond[i] - uncond[i]);
-  if (rescale === 0 || out.length === 0) return out;
-  const factor = rescale * (condStd / (unbiasedStd(out) + 1e-12)) + (1 - rescale);
-  for (let i = 0; i < out.length; i++) out[i] *= factor;
-  return out;
+  const n = cond.length;
+  if (rescale === 0 || n === 0) {
+    for (let i = 0; i < n; i++) out[i] = uncond[i] + scale * (cond[i] - uncond[i]);
+    return 1;
+  }
+  const shiftCond = cond[0];
+  const shiftOut = uncond[0] + scale * (cond[0] - uncond[0]);
+  let condSum = 0;
+  let condSquares = 0;
+  let outSum = 0;
+  let outSquares = 0;
+  for (let i = 0; i < n; i++) {
+    const c = cond[i];
+    const u = uncond[i];
+    const o = u + scale * (c - u);
+    out[i] = o;
+    const dc = c - shiftCond;
+    const dout = o - shiftOut;
+    condSum += dc;
+    condSquares += dc * dc;
+    outSum += dout;
+    outSquares += dout * dout;
+  }
+  const std = (sum: number, squares: number) => (n < 2 ? Number.NaN : Math.sqrt(Math.max(0, squares - (sum * sum) / n) / (n - 1)));
+  return rescale * (std(condSum, condSquares) / (std(outSum, outSquares) + 1e-12)) + (1 - rescale);
 }
-
 /** Two-pass unbiased standard deviation (torch.std's default), stable where one pass of sum-of-squares cancels. */
 export function unbiasedStd(values: Float32Array): number {
   const n = values.length;
