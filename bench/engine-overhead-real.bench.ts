@@ -40,7 +40,7 @@ function timedRuntime(runtime: PackRuntime, model: { seconds: number; calls: num
     encodeText: (prompt) => runtime.encodeText(prompt),
     encodeNegative: () => runtime.encodeNegative(),
     vaeEncode: timed((images) => runtime.vaeEncode(images)),
-    vaeDecode: timed((latents) => runtime.vaeDecode(latents)),
+    vaeDecode: timed((latents, into) => runtime.vaeDecode(latents, into)),
     denoise: timed((inputs, into) => runtime.denoise(inputs, into)),
     release: () => runtime.release(),
   };

@@ -50,8 +50,9 @@ export interface PackRuntime {
   /** images [N, 3, H, W] in [-1, 1] -> posterior moments [N, 2C, H/d, W/d] (mean, then clamped log-variance);
    *  the caller samples and scales (CONTRACT-V2.md). */
   vaeEncode(images: Tensor): Promise<Tensor>;
-  /** latents [N, C, h, w] (scaled: divided by scalingFactor here) -> images [N, 3, H, W] in [-1, 1]. */
-  vaeDecode(latents: Tensor): Promise<Tensor>;
+  /** latents [N, C, h, w] (scaled: divided by scalingFactor here) -> images [N, 3, H, W] in [-1, 1]. With `into`
+   *  (the images' length) the graph writes there, as denoise does. */
+  vaeDecode(latents: Tensor, into?: Float32Array): Promise<Tensor>;
   /** One model evaluation; returns the prediction of manifest.schedule.prediction type, shaped like x. With `into`
    *  (x's length) a float32 graph writes its output there (onnxruntime's pre-allocated fetches), and the result's
    *  data is `into`: no allocation per call. */

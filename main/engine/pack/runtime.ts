@@ -120,7 +120,7 @@ export class OnnxPackRuntime implements PackRuntime {
     return this.run('vae_encoder', { [spec.inputs[0].name]: images });
   }
 
-  async vaeDecode(latents: Tensor): Promise<Tensor> {
+  async vaeDecode(latents: Tensor, into?: Float32Array): Promise<Tensor> {
     const spec = this.manifest.graphs.vae_decoder;
     const scale = this.manifest.latent.scalingFactor;
     let data = latents.data;
@@ -128,7 +128,15 @@ export class OnnxPackRuntime implements PackRuntime {
       data = new Float32Array(latents.data.length);
       for (let i = 0; i < data.length; i++) data[i] = latents.data[i] / scale;
     }
-    return this.run('vae_decoder', { [spec.inputs[0].name]: { dims: latents.dims, data } });
+    let fetch: Tensor | undefined;
+    if (into) {
+      const [n, , h, w] = latents.dims;
+      const d = this.manifest.latent.downscale;
+      const dims = [n, 3, h * d, w * d];
+      if (into.length !== n * 3 * h * d * w * d) throw new Error(`vae_decoder: the output buffer has ${into.length} values; [${dims.join(', ')}] needs ${n * 3 * h * d * w * d}`);
+      fetch = { dims, data: into };
+    }
+    return this.run('vae_decoder', { [spec.inputs[0].name]: { dims: latents.dims, data } }, fetch);
   }
 
   async denoise(inputs: DenoiserInputs, into?: Float32Array): Promise<Tensor> {

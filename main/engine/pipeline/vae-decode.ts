@@ -93,6 +93,8 @@ type TileLayout = {
   outH: number;
   outW: number;
   tiles: { row: Span; col: Span; y0: number; x0: number; th: number; tw: number; wy: Float32Array; wx: Float32Array; soleY: Span; soleX: Span }[];
+  /** Each tile's decoder output buffer, reused while the chunk length holds. */
+  decoded: (Float32Array | undefined)[];
 };
 
 function planTileLayout(scale: number, shape: { height: number; width: number }, tiling: DecodeTiling): TileLayout {
@@ -136,7 +138,7 @@ function planTileLayout(scale: number, shape: { height: number; width: number },
       });
     });
   });
-  return { tileH: tiling.tileH, tileW: tiling.tileW, outH, outW, tiles };
+  return { tileH: tiling.tileH, tileW: tiling.tileW, outH, outW, tiles, decoded: [] };
 }
 
 async function decodeTiled(
@@ -158,7 +160,11 @@ async function decodeTiled(
     const tw = col.end - col.start;
     const whole = th === height && tw === width;
     const data = whole ? latents : cropPlanes(latents, count * channels, height, width, row.start, col.start, th, tw);
-    const out = await clock.time('vae_decode', () => runtime.vaeDecode({ dims: [count, channels, th, tw], data }));
+    // Each tile decodes into a buffer of its own kept across chunks: hundreds of MB per chunk at the real geometry,
+    // which fresh from onnxruntime cost page faults and garbage collection for every chunk.
+    const size = count * 3 * th * scale * tw * scale;
+    if (layout.decoded[i]?.length !== size) layout.decoded[i] = new Float32Array(size);
+    const out = await clock.time('vae_decode', () => runtime.vaeDecode({ dims: [count, channels, th, tw], data }, layout.decoded[i]));
     const expected = [count, 3, th * scale, tw * scale];
     if (out.dims.join('x') !== expected.join('x')) {
       throw new Error(`The VAE decoder returned ${out.dims.join('x')} for latents ${[count, channels, th, tw].join('x')} (expected ${expected.join('x')}): the pack does not match its manifest.`);
