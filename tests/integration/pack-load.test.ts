@@ -134,6 +134,13 @@ describe('built-in packs load on onnxruntime-node', () => {
     const decoded = await analytic.vaeDecode(latents);
     expect(decoded.dims).toEqual(images.dims);
     expect(Array.from(decoded.data)).toEqual(Array.from(images.data));
+
+    // Into the caller's buffer, which still holds another result: onnxruntime writes every value in place.
+    const into = new Float32Array(images.data.length).fill(Number.NaN);
+    const inPlace = await analytic.vaeDecode(latents, into);
+    expect(inPlace.data).toBe(into);
+    expect(Array.from(into)).toEqual(Array.from(images.data));
+    await expect(analytic.vaeDecode(latents, new Float32Array(3))).rejects.toThrow(/output buffer has 3 values/);
   });
 
   it('packs without a text encoder give zero context shaped by the denoiser input', async () => {
