@@ -9,6 +9,7 @@ import { openSourceReader, type FrameReader } from '../io/frame-reader';
 import { openFrameWriter, type FrameWriter } from '../io/frame-writer';
 import type { HashCache } from '../pack/hash-cache';
 import { perFramePackId, verifyPerFramePack, type PerFrameManifest, type PerFrameModel as ManifestModel } from '../pack/per-frame-manifest';
+import { exactRateConversion } from '../plan/exact-rate';
 import type { EngineResult, EnhanceJobSpec, ExecutionOptions, JobHooks } from '../types';
 import { chooseModel, modelOutputSize } from './output-size';
 import { PerFrameModel } from './per-frame-model';
@@ -86,10 +87,13 @@ export async function runPerFrameJob(spec: EnhanceJobSpec, hooks: JobHooks, deps
     if (target.width !== modelWidth || target.height !== modelHeight) filters.push(`scale=${target.width}:${target.height}:flags=${LANCZOS}`);
     const first = spec.keep?.first ?? 0;
     filters.push(`trim=start_frame=${first}:end_frame=${first + expectedOut}`, 'setpts=PTS-STARTPTS');
+    const exact = spec.keep || spec.output.kind === 'chunk' ? null : exactRateConversion(outputFps, settings.targetFps, expectedOut);
+    if (exact) filters.push(...exact.filters);
     if (target.width !== modelWidth || target.height !== modelHeight) {
       notes.push(`x${model.scale} model output ${modelWidth}x${modelHeight} resized to ${target.width}x${target.height} (lanczos)`);
     }
     if (k > 0) notes.push(`${k} frame${k === 1 ? '' : 's'} inserted per source frame by motion interpolation (minterpolate)`);
+    if (exact) notes.push(exact.note);
 
     writer = await openFrameWriter({
       ffmpeg: deps.ffmpeg,
@@ -141,7 +145,7 @@ export async function runPerFrameJob(spec: EnhanceJobSpec, hooks: JobHooks, deps
     writer = null;
     hooks.onProgress({ fraction: 1, stage: 'upscale', done: total, total, etaSec: 0 });
     notes.push(`Model engine: ${done} frames through the model in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-    return { outputPath, frames: expectedOut, width: target.width, height: target.height, fps: outputFps, stageSeconds, notes };
+    return { outputPath, frames: exact?.frames ?? expectedOut, width: target.width, height: target.height, fps: exact?.fps ?? outputFps, stageSeconds, notes };
   } finally {
     reader?.close();
     if (writer) await writer.abort();

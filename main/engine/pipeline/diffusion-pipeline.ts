@@ -8,6 +8,7 @@ import { insertedFrames } from '../../common/settings';
 import { openSourceReader, type FrameReader } from '../io/frame-reader';
 import { openFrameWriter, type FrameWriter } from '../io/frame-writer';
 import type { PackManifest } from '../pack/manifest';
+import { exactRateConversion } from '../plan/exact-rate';
 import { planFrames } from '../plan/frames';
 import { describeFittingSettings, isOutOfMemoryError, shrinkPlan, type WorkPlan } from '../plan/oom';
 import { cropToRgb24, planResolution, resizeBilinearToPadded, type ResolutionPlan } from '../plan/resolution';
@@ -161,7 +162,9 @@ export async function runDiffusionJob(spec: EnhanceJobSpec, hooks: JobHooks, dep
       }
     }
 
-    // 8-10. Decode in chunks and tiles, crop, and stream the frames out.
+    // 8-10. Decode in chunks and tiles, crop, and stream the frames out (a whole file converted to the exact rate).
+    const exact = spec.keep || spec.output.kind === 'chunk' ? null : exactRateConversion(outputFps, settings.targetFps, frames.total);
+    if (exact) notes.push(exact.note);
     writer = await clock.time('write', () =>
       openFrameWriter({
         ffmpeg: deps.ffmpeg,
@@ -171,6 +174,7 @@ export async function runDiffusionJob(spec: EnhanceJobSpec, hooks: JobHooks, dep
         fps: outputFps,
         audioFrom: spec.output.kind === 'video' ? { file: spec.input, startSec: spec.startSec ?? 0, endSec: (spec.startSec ?? 0) + keyCount / inputFps } : undefined,
         keep: spec.keep,
+        ...(exact ? { videoFilter: exact.filters.join(',') } : {}),
       }),
     );
     const activeWriter = writer;
@@ -206,7 +210,8 @@ export async function runDiffusionJob(spec: EnhanceJobSpec, hooks: JobHooks, dep
     });
     const outputPath = await clock.time('write', () => activeWriter.finish());
     writer = null;
-    return { outputPath, frames: activeWriter.framesWritten(), width: plan.width, height: plan.height, fps: outputFps, stageSeconds: clock.seconds, notes };
+    const written = activeWriter.framesWritten();
+    return { outputPath, frames: exact?.frames ?? written, width: plan.width, height: plan.height, fps: exact?.fps ?? outputFps, stageSeconds: clock.seconds, notes };
   } finally {
     reader?.close();
     const cleanup: Promise<unknown>[] = stores.map((store) => store.dispose());

@@ -1,15 +1,21 @@
-// Exact target frame rates, variable-rate conforming and deinterlacing in the classic engine, with the real ffmpeg
-// on media made here: the output has exactly the asked rate, lasts as long as the source, and keeps the sound in
-// step to within one frame.
+// Exact target frame rates, variable-rate conforming and deinterlacing in the classic engine, and exact target rates
+// in the model engines' whole-file jobs (per-frame and diffusion), with the real ffmpeg and onnxruntime on media made
+// here: the output has exactly the asked rate, lasts as long as the source, and keeps the sound in step to within
+// one frame.
 import { execFileSync, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultClipSettings, type ClipSettings } from '../../main/common/settings';
 import { runClassicJob } from '../../main/engine/classic/classic-engine';
+import { builtinPackDir } from '../../main/engine/pack/builtin';
+import { loadPack } from '../../main/engine/pack/runtime';
+import { PerFrameModelCache, runPerFrameJob } from '../../main/engine/perframe/per-frame-job';
+import { runDiffusionJob } from '../../main/engine/pipeline/diffusion-pipeline';
 import { defaultExecutionOptions } from '../../main/engine/execution';
 import type { EnhanceJobSpec, JobHooks } from '../../main/engine/types';
 import { probeMedia } from '../../main/media/probe';
 import { FFMPEG, FFPROBE, ffprobeJson, makeTempDir, makeTestVideo } from '../helpers/media-fixtures';
+import { nearestUpscaler, writePerFramePack } from '../helpers/per-frame-models';
 
 const deps = { ffmpeg: FFMPEG, ffprobe: FFPROBE };
 const DURATION_SEC = 2;
@@ -163,5 +169,59 @@ describe('classic engine: interlaced sources', () => {
       deps,
     );
     expect(forced.notes.join('\n')).toMatch(/Deinterlaced first/);
+  });
+});
+
+describe('model engines: exact target rates in whole-file jobs', () => {
+  const models = new PerFrameModelCache();
+  afterAll(() => models.releaseAll());
+
+  // gridSec: how long the k + 1 grid's frames last. The per-frame engine keeps the source's length; the diffusion
+  // engine inserts frames only between key frames (20 keys at 10 fps, k = 1: 39 frames at 20 fps, 1.95 s).
+  const cases: Array<{ engine: 'model' | 'diffusion'; rate: string; target: number; expectRate: string; gridSec: number; note: RegExp }> = [
+    // k = 0: the source's own grid, blended onto 24.
+    { engine: 'model', rate: '25', target: 24, expectRate: '24/1', gridSec: DURATION_SEC, note: /25 fps converted to exactly 24 fps: neighbouring frames blended/ },
+    // k = 1 makes 20 fps: the inserted frames, then blended onto 24.
+    { engine: 'diffusion', rate: '10', target: 24, expectRate: '24/1', gridSec: 39 / 20, note: /20 fps converted to exactly 24 fps/ },
+    { engine: 'model', rate: '30000/1001', target: 23.976, expectRate: '24000/1001', gridSec: DURATION_SEC, note: /29\.97 fps converted to exactly 23\.976 fps/ },
+  ];
+  for (const c of cases) {
+    it(`${c.engine}: ${c.rate} fps asked for ${c.target} fps comes out at exactly ${c.expectRate}, as long as the source`, async () => {
+      const input = makeClip(`${c.engine}-${c.rate.replace('/', '-')}`, c.rate);
+      const output = path.join(tmp.dir, `${c.engine}-${c.rate.replace('/', '-')}-out.mp4`);
+      const job = spec(input, output, { engine: c.engine, scale: 2, targetFps: c.target, ...(c.engine === 'diffusion' ? { steps: 'fast' as const } : {}) });
+      const result =
+        c.engine === 'model'
+          ? await runPerFrameJob({ ...job, packDir: writePerFramePack(path.join(tmp.dir, 'nearest'), 'nearest-test', [{ file: 'x2.onnx', bytes: nearestUpscaler(2), scale: 2 }]) }, hooks, { ...deps, models })
+          : await runDiffusionJob({ ...job, packDir: builtinPackDir('analytic-test') }, hooks, { ...deps, loadPack });
+      const m = measure(output);
+      expect(m.rate).toBe(c.expectRate);
+      expect(m.avgRate).toBe(c.expectRate);
+      const frameSec = 1 / c.target;
+      const [num, den] = c.expectRate.split('/').map(Number);
+      expect(m.frames).toBe(Math.round((c.gridSec * num) / den));
+      expect(result.frames).toBe(m.frames);
+      expect(result.fps).toBeCloseTo(c.target, 3);
+      expect(Math.abs(m.videoSec - c.gridSec)).toBeLessThanOrEqual(frameSec / 2);
+      expect(Math.abs(m.videoSec - m.audioSec)).toBeLessThanOrEqual(frameSec);
+      expect(result.notes.join('\n')).toMatch(c.note);
+    }, 120_000);
+  }
+
+  it('a chunk stays on the k + 1 grid (the export converts it)', async () => {
+    const input = makeClip('model-chunk', '25');
+    const chunk = path.join(tmp.dir, 'chunk', 'c.mp4');
+    const result = await runPerFrameJob(
+      {
+        ...spec(input, chunk, { engine: 'model', scale: 2, targetFps: 24 }),
+        output: { kind: 'chunk', path: chunk },
+        packDir: writePerFramePack(path.join(tmp.dir, 'nearest-chunk'), 'nearest-test', [{ file: 'x2.onnx', bytes: nearestUpscaler(2), scale: 2 }]),
+      },
+      hooks,
+      { ...deps, models },
+    );
+    expect(result.fps).toBe(25);
+    expect(measure(chunk).frames).toBe(DURATION_SEC * 25);
+    expect(result.notes.join('\n')).not.toMatch(/converted to exactly/);
   });
 });
