@@ -86,6 +86,8 @@ type Case = {
   calls?: number;
   /** Wraps the real runtime (e.g. to make large work units fail as out of memory). */
   wrapRuntime?: (runtime: PackRuntime) => PackRuntime;
+  /** Every latent store in a temp file, as for a long clip (short ones stay in memory). */
+  latentsInFiles?: boolean;
 };
 
 async function runCase(c: Case): Promise<{ result: EngineResult; frames: Uint8Array[]; input: string; hooks: ReturnType<typeof recordingHooks> }> {
@@ -111,7 +113,11 @@ async function runCase(c: Case): Promise<{ result: EngineResult; frames: Uint8Ar
   };
   const hooks = recordingHooks();
   const wrap = c.wrapRuntime;
-  const jobDeps = wrap ? { ...deps, loadPack: async (d: string, e: ExecutionOptions) => wrap(await loadPack(d, e)) } : deps;
+  const jobDeps = {
+    ...deps,
+    ...(wrap ? { loadPack: async (d: string, e: ExecutionOptions) => wrap(await loadPack(d, e)) } : {}),
+    ...(c.latentsInFiles ? { inMemoryLatentBytes: 0 } : {}),
+  };
   const result = await runDiffusionJob({ input, settings, packDir, execution, output: { kind: 'frames', dir } }, hooks, jobDeps);
   expect(result.outputPath).toBe(dir);
   const frames = decodeRgb(path.join(dir, 'frame-%06d.png'), result.width, result.height);
@@ -220,9 +226,9 @@ describe('diffusion pipeline out of memory', () => {
 describe('diffusion pipeline determinism and cancel', () => {
   const noisy: Case = { width: 32, height: 24, fps: 10, keyFrames: 4, scale: 1, k: 1, settings: { noise: 150, steps: 3, seed: 7 } };
 
-  it('with noise > 0 a fixed seed gives byte-identical output and another seed differs', async () => {
+  it('with noise > 0 a fixed seed gives byte-identical output (latents in memory or in files) and another seed differs', async () => {
     const first = await runCase(noisy);
-    const second = await runCase(noisy);
+    const second = await runCase({ ...noisy, latentsInFiles: true });
     const other = await runCase({ ...noisy, settings: { ...noisy.settings, seed: 8 } });
     expect(first.frames).toHaveLength(7);
     expect(Buffer.concat(second.frames).equals(Buffer.concat(first.frames))).toBe(true);
@@ -256,7 +262,7 @@ describe('diffusion pipeline determinism and cancel', () => {
     };
     const settings = { ...defaultClipSettings(), engine: 'diffusion' as const, noise: 0, steps: 'fast' as const, cfg: 1 };
     await expect(
-      runDiffusionJob({ input, settings, packDir, execution, output: { kind: 'video', path: output } }, hooks, { ...deps, workDir }),
+      runDiffusionJob({ input, settings, packDir, execution, output: { kind: 'video', path: output } }, hooks, { ...deps, workDir, inMemoryLatentBytes: 0 }),
     ).rejects.toBeInstanceOf(CancelledError);
     expect(calls).toBe(2);
     expect(readdirSync(workDir)).toEqual([]);

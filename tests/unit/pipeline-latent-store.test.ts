@@ -16,105 +16,112 @@ function frameData(frames: number, seed: number): Float32Array {
   return data;
 }
 
-describe('LatentStore', () => {
-  it('starts as zeros and round-trips frame ranges exactly', async () => {
-    const store = await LatentStore.create(path.join(temp.dir, 'a.f32'), 10, shape);
-    try {
-      expect(store.frameFloats).toBe(frameFloats);
-      expect(Array.from(await store.read(0, 10)).every((v) => v === 0)).toBe(true);
-      const block = frameData(3, 1);
-      await store.write(4, block);
-      expect(await store.read(4, 7)).toEqual(block);
-      // Overlapping ranges see the written frames at the right offsets and zeros elsewhere.
-      const wide = await store.read(3, 8);
-      expect(Array.from(wide.subarray(0, frameFloats)).every((v) => v === 0)).toBe(true);
-      expect(wide.subarray(frameFloats, 4 * frameFloats)).toEqual(block);
-      expect(Array.from(wide.subarray(4 * frameFloats)).every((v) => v === 0)).toBe(true);
-      await store.write(5, frameData(1, 2));
-      expect(await store.readFrame(5)).toEqual(frameData(1, 2));
-      expect(await store.readFrame(4)).toEqual(block.subarray(0, frameFloats));
-      expect(await store.readFrame(6)).toEqual(block.subarray(2 * frameFloats));
-    } finally {
-      await store.dispose();
-    }
-  });
+for (const backing of ['file', 'memory'] as const) {
+  describe(`LatentStore (${backing})`, () => {
+    // A budget far above these stores' sizes keeps them in memory; none keeps them in a file.
+    const create = (name: string, frames: number) =>
+      LatentStore.create(path.join(temp.dir, `${backing}-${name}.f32`), frames, shape, backing === 'memory' ? { inMemoryUpToBytes: 1 << 20 } : {});
 
-  it('writes from a view into a larger buffer', async () => {
-    const store = await LatentStore.create(path.join(temp.dir, 'view.f32'), 4, shape);
-    try {
-      const big = frameData(4, 3);
-      await store.write(1, big.subarray(frameFloats, 3 * frameFloats));
-      expect(await store.read(1, 3)).toEqual(big.subarray(frameFloats, 3 * frameFloats));
-    } finally {
-      await store.dispose();
-    }
-  });
-
-  it('refuses ranges outside the store and partial frames', async () => {
-    const store = await LatentStore.create(path.join(temp.dir, 'b.f32'), 3, shape);
-    try {
-      await expect(store.read(2, 4)).rejects.toThrow(/outside its 3 frames/);
-      await expect(store.read(1, 1)).rejects.toThrow(/outside/);
-      await expect(store.write(2, frameData(2, 1))).rejects.toThrow(/outside/);
-      await expect(store.write(0, new Float32Array(frameFloats + 1))).rejects.toThrow(/whole number/);
-    } finally {
-      await store.dispose();
-    }
-  });
-
-  it('removes its file on dispose and refuses use afterwards', async () => {
-    const file = path.join(temp.dir, 'c.f32');
-    const store = await LatentStore.create(file, 2, shape);
-    expect(existsSync(file)).toBe(true);
-    await store.dispose();
-    await store.dispose();
-    expect(existsSync(file)).toBe(false);
-    await expect(store.read(0, 1)).rejects.toThrow(/closed/);
-  });
-
-  it('grows with zeros and shrinks, keeping the frames it keeps', async () => {
-    const store = await LatentStore.create(path.join(temp.dir, 'grow.f32'), 2, shape);
-    try {
-      await store.write(0, frameData(2, 4));
-      await store.resize(5);
-      expect(store.frames).toBe(5);
-      expect(await store.read(0, 2)).toEqual(frameData(2, 4));
-      expect(Array.from(await store.read(2, 5)).every((v) => v === 0)).toBe(true);
-      await store.resize(1);
-      expect(await store.read(0, 1)).toEqual(frameData(1, 4));
-      await expect(store.read(1, 2)).rejects.toThrow(/outside its 1 frames/);
-    } finally {
-      await store.dispose();
-    }
-  });
-
-  it('rejects empty shapes', async () => {
-    await expect(LatentStore.create(path.join(temp.dir, 'd.f32'), 0, shape)).rejects.toThrow(/frames must be a positive integer/);
-  });
-
-  it('reads and writes frame ranges in channel-major layout, matching a transpose of the frame-major data', async () => {
-    const store = await LatentStore.create(path.join(temp.dir, 'cm.f32'), 6, shape);
-    try {
-      const plane = shape.height * shape.width;
-      const block = frameData(6, 3);
-      await store.write(0, block);
-      // Frames [1, 4) into a 5-frame channel-major array at frame offset 1.
-      const cm = new Float32Array(5 * frameFloats);
-      await store.readChannelMajor(1, 4, cm, 5, 1);
-      for (let f = 0; f < 3; f++) {
-        for (let c = 0; c < shape.channels; c++) {
-          const expected = block.subarray(((f + 1) * shape.channels + c) * plane, ((f + 1) * shape.channels + c + 1) * plane);
-          expect(cm.subarray((c * 5 + f + 1) * plane, (c * 5 + f + 2) * plane)).toEqual(expected);
-        }
+    it('starts as zeros and round-trips frame ranges exactly', async () => {
+      const store = await create('a', 10);
+      try {
+        expect(store.frameFloats).toBe(frameFloats);
+        expect(Array.from(await store.read(0, 10)).every((v) => v === 0)).toBe(true);
+        const block = frameData(3, 1);
+        await store.write(4, block);
+        expect(await store.read(4, 7)).toEqual(block);
+        // Overlapping ranges see the written frames at the right offsets and zeros elsewhere.
+        const wide = await store.read(3, 8);
+        expect(Array.from(wide.subarray(0, frameFloats)).every((v) => v === 0)).toBe(true);
+        expect(wide.subarray(frameFloats, 4 * frameFloats)).toEqual(block);
+        expect(Array.from(wide.subarray(4 * frameFloats)).every((v) => v === 0)).toBe(true);
+        await store.write(5, frameData(1, 2));
+        expect(await store.readFrame(5)).toEqual(frameData(1, 2));
+        expect(await store.readFrame(4)).toEqual(block.subarray(0, frameFloats));
+        expect(await store.readFrame(6)).toEqual(block.subarray(2 * frameFloats));
+      } finally {
+        await store.dispose();
       }
-      expect(Array.from(cm.subarray(0, plane)).every((v) => v === 0)).toBe(true);
-      // Writing it back to other slots round-trips to the frame-major layout.
-      await store.writeChannelMajor(3, 3, cm, 5, 1);
-      expect(await store.read(3, 6)).toEqual(block.subarray(frameFloats, 4 * frameFloats));
-      await expect(store.readChannelMajor(4, 7, cm, 5)).rejects.toThrow(/outside/);
-      await expect(store.readChannelMajor(0, 3, cm, 5, 3)).rejects.toThrow(/does not fit/);
-    } finally {
+    });
+
+    it('writes from a view into a larger buffer', async () => {
+      const store = await create('view', 4);
+      try {
+        const big = frameData(4, 3);
+        await store.write(1, big.subarray(frameFloats, 3 * frameFloats));
+        expect(await store.read(1, 3)).toEqual(big.subarray(frameFloats, 3 * frameFloats));
+      } finally {
+        await store.dispose();
+      }
+    });
+
+    it('refuses ranges outside the store and partial frames', async () => {
+      const store = await create('b', 3);
+      try {
+        await expect(store.read(2, 4)).rejects.toThrow(/outside its 3 frames/);
+        await expect(store.read(1, 1)).rejects.toThrow(/outside/);
+        await expect(store.write(2, frameData(2, 1))).rejects.toThrow(/outside/);
+        await expect(store.write(0, new Float32Array(frameFloats + 1))).rejects.toThrow(/whole number/);
+      } finally {
+        await store.dispose();
+      }
+    });
+
+    it('removes its file on dispose (a store in memory makes none) and refuses use afterwards', async () => {
+      const store = await create('c', 2);
+      expect(store.inMemory).toBe(backing === 'memory');
+      const file = path.join(temp.dir, `${backing}-c.f32`);
+      expect(existsSync(file)).toBe(backing === 'file');
       await store.dispose();
-    }
+      await store.dispose();
+      expect(existsSync(file)).toBe(false);
+      await expect(store.read(0, 1)).rejects.toThrow(/closed/);
+    });
+
+    it('grows with zeros and shrinks, keeping the frames it keeps', async () => {
+      const store = await create('grow', 2);
+      try {
+        await store.write(0, frameData(2, 4));
+        await store.resize(5);
+        expect(store.frames).toBe(5);
+        expect(await store.read(0, 2)).toEqual(frameData(2, 4));
+        expect(Array.from(await store.read(2, 5)).every((v) => v === 0)).toBe(true);
+        await store.resize(1);
+        expect(await store.read(0, 1)).toEqual(frameData(1, 4));
+        await expect(store.read(1, 2)).rejects.toThrow(/outside its 1 frames/);
+      } finally {
+        await store.dispose();
+      }
+    });
+
+    it('rejects empty shapes', async () => {
+      await expect(create('d', 0)).rejects.toThrow(/frames must be a positive integer/);
+    });
+
+    it('reads and writes frame ranges in channel-major layout, matching a transpose of the frame-major data', async () => {
+      const store = await create('cm', 6);
+      try {
+        const plane = shape.height * shape.width;
+        const block = frameData(6, 3);
+        await store.write(0, block);
+        // Frames [1, 4) into a 5-frame channel-major array at frame offset 1.
+        const cm = new Float32Array(5 * frameFloats);
+        await store.readChannelMajor(1, 4, cm, 5, 1);
+        for (let f = 0; f < 3; f++) {
+          for (let c = 0; c < shape.channels; c++) {
+            const expected = block.subarray(((f + 1) * shape.channels + c) * plane, ((f + 1) * shape.channels + c + 1) * plane);
+            expect(cm.subarray((c * 5 + f + 1) * plane, (c * 5 + f + 2) * plane)).toEqual(expected);
+          }
+        }
+        expect(Array.from(cm.subarray(0, plane)).every((v) => v === 0)).toBe(true);
+        // Writing it back to other slots round-trips to the frame-major layout.
+        await store.writeChannelMajor(3, 3, cm, 5, 1);
+        expect(await store.read(3, 6)).toEqual(block.subarray(frameFloats, 4 * frameFloats));
+        await expect(store.readChannelMajor(4, 7, cm, 5)).rejects.toThrow(/outside/);
+        await expect(store.readChannelMajor(0, 3, cm, 5, 3)).rejects.toThrow(/does not fit/);
+      } finally {
+        await store.dispose();
+      }
+    });
   });
-});
+}

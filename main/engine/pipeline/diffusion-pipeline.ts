@@ -34,7 +34,13 @@ export type DiffusionDeps = {
   loadPack: (dir: string, execution: ExecutionOptions) => Promise<PackRuntime>;
   /** Parent folder of the job's temporary latent files; the system temp folder by default. */
   workDir?: string;
+  /** Latent stores up to this size stay in memory (IN_MEMORY_LATENT_BYTES by default; 0 puts every one in a file). */
+  inMemoryLatentBytes?: number;
 };
+
+/** Latents of a clip up to this size each (about 360 frames of a 1566x880 output) stay in memory; longer clips
+ *  keep theirs in temp files, so memory never grows with the clip's length past it. */
+const IN_MEMORY_LATENT_BYTES = 128 * 1024 * 1024;
 
 export async function runDiffusionJob(spec: EnhanceJobSpec, hooks: JobHooks, deps: DiffusionDeps): Promise<EngineResult> {
   if (!spec.packDir) throw new Error('No model pack is set for the diffusion engine: choose a pack in the clip settings.');
@@ -45,7 +51,7 @@ export async function runDiffusionJob(spec: EnhanceJobSpec, hooks: JobHooks, dep
   const workDir = await mkdtemp(path.join(deps.workDir ?? os.tmpdir(), 'upframe-diffusion-'));
   const stores: LatentStore[] = [];
   const newStore = async (name: string, frames: number, shape: LatentShape) => {
-    const store = await LatentStore.create(path.join(workDir, `${name}.f32`), frames, shape);
+    const store = await LatentStore.create(path.join(workDir, `${name}.f32`), frames, shape, { inMemoryUpToBytes: deps.inMemoryLatentBytes ?? IN_MEMORY_LATENT_BYTES });
     stores.push(store);
     return store;
   };

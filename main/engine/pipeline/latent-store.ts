@@ -1,9 +1,13 @@
-// Per-frame latents on disk: a temp file of fixed-size float32 slots ([C, h, w] per frame), read and written by
-// frame ranges. The pipeline keeps only the frames of the chunk it works on in memory, so RAM is bounded by the
-// chunk size, never by the clip's length.
+// Per-frame latents in fixed-size float32 slots ([C, h, w] per frame), read and written by frame ranges. A clip
+// whose latents fit a small budget keeps them in memory; a longer one keeps them in a temp file, so that RAM is
+// bounded by the chunk size (plus that budget), never by the clip's length. The pipeline reads and writes every
+// chunk at every solver step, and through a file each of those is some hundred small reads on the I/O threads.
 import { open, rm, type FileHandle } from 'node:fs/promises';
 
 export type LatentShape = { channels: number; height: number; width: number };
+
+/** Where the slots live: a temp file, or memory for a store under the caller's budget. */
+type Backing = { kind: 'file'; handle: FileHandle } | { kind: 'memory'; bytes: Uint8Array };
 
 export class LatentStore {
   readonly frameFloats: number;
@@ -13,25 +17,33 @@ export class LatentStore {
     readonly file: string,
     private frameCount: number,
     readonly shape: LatentShape,
-    private readonly handle: FileHandle,
+    private backing: Backing,
   ) {
     this.frameFloats = shape.channels * shape.height * shape.width;
   }
 
-  /** Creates (or truncates) the file at its full size; slots never written read as zeros. */
-  static async create(file: string, frames: number, shape: LatentShape): Promise<LatentStore> {
+  /** Creates (or truncates) the store at its full size; slots never written read as zeros. A store of at most
+   *  `inMemoryUpToBytes` stays in memory and creates no file. */
+  static async create(file: string, frames: number, shape: LatentShape, opts: { inMemoryUpToBytes?: number } = {}): Promise<LatentStore> {
     for (const [name, value] of Object.entries({ frames, ...shape })) {
       if (!Number.isInteger(value) || value <= 0) throw new Error(`Latent store ${name} must be a positive integer, got ${value}.`);
     }
+    const size = frames * shape.channels * shape.height * shape.width * 4;
+    if (size <= (opts.inMemoryUpToBytes ?? 0)) return new LatentStore(file, frames, shape, { kind: 'memory', bytes: new Uint8Array(size) });
     const handle = await open(file, 'w+');
     try {
-      await handle.truncate(frames * shape.channels * shape.height * shape.width * 4);
+      await handle.truncate(size);
     } catch (error) {
       await handle.close();
       await rm(file, { force: true });
       throw error;
     }
-    return new LatentStore(file, frames, shape, handle);
+    return new LatentStore(file, frames, shape, { kind: 'file', handle });
+  }
+
+  /** True when the slots are in memory (no file). */
+  get inMemory(): boolean {
+    return this.backing.kind === 'memory';
   }
 
   get frames(): number {
@@ -42,7 +54,14 @@ export class LatentStore {
   async resize(frames: number): Promise<void> {
     if (!Number.isInteger(frames) || frames <= 0) throw new Error(`Latent store frames must be a positive integer, got ${frames}.`);
     if (this.closed) throw new Error(`Latent store ${this.file} is closed.`);
-    await this.handle.truncate(frames * this.frameFloats * 4);
+    const size = frames * this.frameFloats * 4;
+    if (this.backing.kind === 'memory') {
+      const bytes = new Uint8Array(size);
+      bytes.set(this.backing.bytes.subarray(0, Math.min(size, this.backing.bytes.length)));
+      this.backing = { kind: 'memory', bytes };
+    } else {
+      await this.backing.handle.truncate(size);
+    }
     this.frameCount = frames;
   }
 
@@ -50,13 +69,7 @@ export class LatentStore {
   async read(start: number, end: number): Promise<Float32Array> {
     this.checkRange(start, end);
     const out = new Float32Array((end - start) * this.frameFloats);
-    const bytes = new Uint8Array(out.buffer);
-    let done = 0;
-    while (done < bytes.length) {
-      const { bytesRead } = await this.handle.read(bytes, done, bytes.length - done, start * this.frameFloats * 4 + done);
-      if (bytesRead === 0) throw new Error(`Latent store ${this.file} ended early at byte ${start * this.frameFloats * 4 + done}.`);
-      done += bytesRead;
-    }
+    await this.readBytes(new Uint8Array(out.buffer), start * this.frameFloats * 4);
     return out;
   }
 
@@ -111,37 +124,47 @@ export class LatentStore {
     }
     const count = data.length / this.frameFloats;
     this.checkRange(start, start + count);
-    const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-    let done = 0;
-    while (done < bytes.length) {
-      const { bytesWritten } = await this.handle.write(bytes, done, bytes.length - done, start * this.frameFloats * 4 + done);
-      done += bytesWritten;
-    }
+    await this.writeBytes(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), start * this.frameFloats * 4);
   }
 
   private async readBytes(target: Uint8Array, position: number): Promise<void> {
+    if (this.backing.kind === 'memory') {
+      target.set(this.backing.bytes.subarray(position, position + target.length));
+      return;
+    }
+    const { handle } = this.backing;
     let done = 0;
     while (done < target.length) {
-      const { bytesRead } = await this.handle.read(target, done, target.length - done, position + done);
+      const { bytesRead } = await handle.read(target, done, target.length - done, position + done);
       if (bytesRead === 0) throw new Error(`Latent store ${this.file} ended early at byte ${position + done}.`);
       done += bytesRead;
     }
   }
 
   private async writeBytes(source: Uint8Array, position: number): Promise<void> {
+    if (this.backing.kind === 'memory') {
+      this.backing.bytes.set(source, position);
+      return;
+    }
+    const { handle } = this.backing;
     let done = 0;
     while (done < source.length) {
-      const { bytesWritten } = await this.handle.write(source, done, source.length - done, position + done);
+      const { bytesWritten } = await handle.write(source, done, source.length - done, position + done);
       done += bytesWritten;
     }
   }
 
-  /** Closes and deletes the file; safe to call more than once. */
+  /** Closes and deletes the file (or lets go of the memory); safe to call more than once. */
   async dispose(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    const backing = this.backing;
+    if (backing.kind === 'memory') {
+      this.backing = { kind: 'memory', bytes: new Uint8Array(0) };
+      return;
+    }
     try {
-      await this.handle.close();
+      await backing.handle.close();
     } finally {
       await rm(this.file, { force: true });
     }
