@@ -92,7 +92,22 @@ type TileLayout = {
   tileW: number;
   outH: number;
   outW: number;
-  tiles: { row: Span; col: Span; y0: number; x0: number; th: number; tw: number; wy: Float32Array; wx: Float32Array; soleY: Span; soleX: Span }[];
+  tiles: {
+    row: Span;
+    col: Span;
+    y0: number;
+    x0: number;
+    th: number;
+    tw: number;
+    wy: Float32Array;
+    wx: Float32Array;
+    soleY: Span;
+    soleX: Span;
+    /** Rows from freshY and columns from freshX are covered by no earlier tile (in row-major order): there this
+     *  tile's share is written, not added, so the output needs no zeroing pass. */
+    freshY: number;
+    freshX: number;
+  }[];
   /** Each tile's decoder output buffer, reused while the chunk length holds. */
   decoded: (Float32Array | undefined)[];
 };
@@ -135,6 +150,9 @@ function planTileLayout(scale: number, shape: { height: number; width: number },
         wx: wxs[c],
         soleY: sole(rows, r),
         soleX: sole(cols, c),
+        // Spans start and end in increasing order, so only the previous row (column) can overlap this one.
+        freshY: r === 0 ? 0 : Math.max(0, rows[r - 1].end - row.start) * scale,
+        freshX: c === 0 ? 0 : Math.max(0, cols[c - 1].end - col.start) * scale,
       });
     });
   });
@@ -178,23 +196,29 @@ async function decodeTiled(
   const decoded: Float32Array[] = [];
   for (let i = 0; i < layout.tiles.length; i++) decoded.push(await decodeTile(i));
   const started = performance.now();
-  // Plane by plane, every tile in turn: one output plane stays in cache while all its tiles are added to it. Where
-  // a tile is alone (weight 1) its row segment is copied.
+  // Plane by plane, every tile in turn: one output plane stays in cache while all its tiles go into it. The first
+  // tile over a pixel writes its share, later ones add theirs; where a tile is alone (weight 1) its row segment is
+  // copied.
   const plane = outH * outW;
-  sum.fill(0);
   for (let p = 0; p < count * 3; p++) {
     for (let i = 0; i < layout.tiles.length; i++) {
-      const { th, tw, y0, x0, wy, wx, soleY, soleX } = layout.tiles[i];
+      const { th, tw, y0, x0, wy, wx, soleY, soleX, freshY, freshX } = layout.tiles[i];
       const data = decoded[i];
       for (let y = 0; y < th; y++) {
         const from = (p * th + y) * tw;
         const to = p * plane + (y0 + y) * outW + x0;
         const rowWeight = wy[y];
+        if (y < freshY) {
+          for (let x = 0; x < tw; x++) sum[to + x] += rowWeight * wx[x] * data[from + x];
+          continue;
+        }
+        for (let x = 0; x < freshX; x++) sum[to + x] += rowWeight * wx[x] * data[from + x];
+        // From freshX on nothing is there yet: soleX lies inside [freshX, tw) (a pixel alone is covered by no earlier tile).
         const copyFrom = y >= soleY.start && y < soleY.end ? soleX.start : tw;
         const copyTo = copyFrom < tw ? soleX.end : tw;
-        for (let x = 0; x < copyFrom; x++) sum[to + x] += rowWeight * wx[x] * data[from + x];
+        for (let x = freshX; x < copyFrom; x++) sum[to + x] = rowWeight * wx[x] * data[from + x];
         if (copyTo > copyFrom) sum.set(data.subarray(from + copyFrom, from + copyTo), to + copyFrom);
-        for (let x = copyTo; x < tw; x++) sum[to + x] += rowWeight * wx[x] * data[from + x];
+        for (let x = copyTo; x < tw; x++) sum[to + x] = rowWeight * wx[x] * data[from + x];
       }
     }
   }
