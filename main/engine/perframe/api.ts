@@ -9,7 +9,8 @@
 //                                  onProgress?, log? }): Promise<EngineResult>
 //       Decodes `input`, runs every frame through the pack's model for `scale` (1-8; the smallest model scale at
 //       or above it, then a lanczos resize to evenFloor(W * scale) x evenFloor(H * scale)), inserts frames by
-//       minterpolate when targetFps asks for them, and encodes `output` (.mp4/.mov/.mkv/.webm, with the audio;
+//       minterpolate when targetFps asks for them (then blends onto exactly targetFps where the source rate x (k + 1)
+//       is not it), and encodes `output` (.mp4/.mov/.mkv/.webm, with the audio;
 //       or a folder of PNGs when `output` ends with '/'). CPU provider; threads 0 = one per core.
 //
 //   upscaleFrameWithPerFramePack({ frame, scale, packDir?, threads? }): Promise<RgbFrame>
