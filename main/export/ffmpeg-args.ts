@@ -3,6 +3,7 @@
 import type { Rational } from '../common/model';
 import type { ExportRateConversion, ExportSpec } from '../common/render-model';
 import { inputUrl } from '../media/probe';
+import { frameBlendFilter, motionInterpolationFilter } from '../media/rate-filters';
 import type { CodecDefinition } from './codecs';
 import type { ExportPlan } from './plan';
 
@@ -48,8 +49,8 @@ export function trackTimescale(fps: Rational): number {
  *  equal or the nearest frame is asked for (the fps filter alone does that). */
 export function rateConverter(from: Rational, to: Rational, conversion: ExportRateConversion): string | null {
   if (conversion === 'nearest' || from.num * to.den === to.num * from.den) return null;
-  if (conversion === 'blend') return `framerate=fps=${fpsText(to)}:interp_start=0:interp_end=255:scene=100`;
-  return `minterpolate=fps=${fpsText(to)}:mi_mode=mci:mc_mode=aobmc:me_mode=bidir:vsbmc=1`;
+  if (conversion === 'blend') return frameBlendFilter(fpsText(to));
+  return motionInterpolationFilter(fpsText(to));
 }
 
 export function pieceArgs(frames: PieceFrames, out: PieceOutput): string[] {

@@ -1,6 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { applyGuidance, combineGuidance, unbiasedStd } from '../../main/engine/sampler/guidance';
+import { applyGuidance, combineGuidance } from '../../main/engine/sampler/guidance';
 import { gaussianNoise } from '../../main/engine/random/gaussian';
+
+/** The reference's std, two-pass (torch.std's default, unbiased), to hold the engine's one-pass sums to. */
+function unbiasedStd(values: Float32Array): number {
+  const n = values.length;
+  if (n === 0) return 0;
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += values[i];
+  const mean = sum / n;
+  let squares = 0;
+  for (let i = 0; i < n; i++) {
+    const d = values[i] - mean;
+    squares += d * d;
+  }
+  return n < 2 ? Number.NaN : Math.sqrt(squares / (n - 1));
+}
 
 const cond = gaussianNoise(1, [1], 5000).map((v) => 0.8 * v + 0.1);
 const uncond = gaussianNoise(1, [2], 5000).map((v) => 1.3 * v - 0.2);

@@ -4,6 +4,7 @@
 // source is deinterlaced before all of it: every later filter assumes whole progressive frames.
 import type { Rational } from '../../common/model';
 import { insertedFrames, type ClipSettings } from '../../common/settings';
+import { motionInterpolationFilter } from '../../media/rate-filters';
 
 export type ClassicSource = {
   /** Display size (after rotation: ffmpeg rotates while decoding). */
@@ -73,7 +74,7 @@ export function buildClassicFilterGraph(settings: ClassicSettings, source: Class
     // cloned frames at the end keep the output as long as the source (the engine caps the frame count). One
     // motion-compensated pass to the exact rate does both the k inserted frames and the resampling.
     filters.push('tpad=stop_mode=clone:stop=2');
-    filters.push(`minterpolate=fps=${fps.num}/${fps.den}:mi_mode=mci:mc_mode=aobmc:me_mode=bidir:vsbmc=1`);
+    filters.push(motionInterpolationFilter(`${fps.num}/${fps.den}`));
   }
   const rateNote = describeRate(source, fps, k, resampled);
 

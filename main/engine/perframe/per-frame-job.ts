@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { insertedFrames } from '../../common/settings';
+import { motionInterpolationFilter } from '../../media/rate-filters';
 import { openSourceReader, type FrameReader } from '../io/frame-reader';
 import { openFrameWriter, type FrameWriter } from '../io/frame-writer';
 import type { HashCache } from '../pack/hash-cache';
@@ -82,7 +83,7 @@ export async function runPerFrameJob(spec: EnhanceJobSpec, hooks: JobHooks, deps
     const filters = ['setpts=PTS-STARTPTS'];
     if (k > 0) {
       // As in the classic engine: two cloned frames at the end keep minterpolate from ending the clip early.
-      filters.push('tpad=stop_mode=clone:stop=2', `minterpolate=fps=${rateText(outputFps)}:mi_mode=mci:mc_mode=aobmc:me_mode=bidir:vsbmc=1`);
+      filters.push('tpad=stop_mode=clone:stop=2', motionInterpolationFilter(rateText(outputFps)));
     }
     if (target.width !== modelWidth || target.height !== modelHeight) filters.push(`scale=${target.width}:${target.height}:flags=${LANCZOS}`);
     const first = spec.keep?.first ?? 0;

@@ -3,6 +3,7 @@
 // on); where that grid is not the target (25 fps asked for 24, 10 for 24, a pack that caps k), neighbouring frames
 // are blended onto the target's own frame grid, the default of Export › Frame rate conversion. Chunks and kept ranges
 // (preview segments, export pieces) stay on the grid: the export converts those.
+import { frameBlendFilter } from '../../media/rate-filters';
 import { formatFps, rateAsRational } from '../classic/filter-graph';
 
 export type ExactRate = {
@@ -26,7 +27,7 @@ export function exactRateConversion(gridFps: number, targetFps: number | null, g
     frames,
     // Two cloned frames at the end give the blend a neighbour past the last frame, so the clip keeps its length;
     // the trim then makes the count exact.
-    filters: ['tpad=stop_mode=clone:stop=2', `framerate=fps=${target.num}/${target.den}:interp_start=0:interp_end=255:scene=100`, `trim=end_frame=${frames}`, 'setpts=PTS-STARTPTS'],
+    filters: ['tpad=stop_mode=clone:stop=2', frameBlendFilter(`${target.num}/${target.den}`), `trim=end_frame=${frames}`, 'setpts=PTS-STARTPTS'],
     note: `${formatFps(grid)} fps converted to exactly ${formatFps(target)} fps: neighbouring frames blended onto the ${formatFps(target)} fps frame grid`,
   };
 }

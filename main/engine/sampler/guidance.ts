@@ -58,17 +58,3 @@ export function combineGuidance(cond: Float32Array, uncond: Float32Array, scale:
   const std = (sum: number, squares: number) => (n < 2 ? Number.NaN : Math.sqrt(Math.max(0, squares - (sum * sum) / n) / (n - 1)));
   return rescale * (std(condSum, condSquares) / (std(outSum, outSquares) + 1e-12)) + (1 - rescale);
 }
-/** Two-pass unbiased standard deviation (torch.std's default), stable where one pass of sum-of-squares cancels. */
-export function unbiasedStd(values: Float32Array): number {
-  const n = values.length;
-  if (n === 0) return 0;
-  let sum = 0;
-  for (let i = 0; i < n; i++) sum += values[i];
-  const mean = sum / n;
-  let squares = 0;
-  for (let i = 0; i < n; i++) {
-    const d = values[i] - mean;
-    squares += d * d;
-  }
-  return n < 2 ? Number.NaN : Math.sqrt(squares / (n - 1));
-}
