@@ -34,7 +34,7 @@ const upToDate = existsSync(installed) && statSync(installed).mtimeMs >= statSyn
 if (!upToDate) {
   // Scripts are run one by one below, so a refused download cannot abort the whole install.
   must(npm, ['ci', '--ignore-scripts', '--no-audit', '--no-fund'], 'npm ci');
-  must(npm, ['rebuild', 'better-sqlite3', 'esbuild'], 'building better-sqlite3');
+  must(npm, ['rebuild', 'better-sqlite3', 'esbuild', '@upframe/native-kernels'], 'building better-sqlite3 and the native kernels');
 }
 
 const ortBin = path.join(root, 'node_modules/onnxruntime-node/bin/napi-v6', process.platform, process.arch);

@@ -3,6 +3,7 @@
 // cross-faded with the previous chunk's over their overlap, and the solver step is applied only to frames no
 // later chunk will touch at this step. Overlap frames wait (x unchanged, x0 kept in memory) until the next
 // chunk has blended them, so every frame is stepped exactly once per step with the blended x0.
+import kernels from '@upframe/native-kernels';
 import type { PackManifest } from '../pack/manifest';
 import { crossFadeWeight, type TemporalChunk } from '../plan/temporal-chunks';
 import { fillGaussianNoise } from '../random/gaussian';
@@ -81,7 +82,7 @@ export async function runDenoiseLoop(inputs: DenoiseInputs): Promise<void> {
       const { xVe, xVp, stateCm } = buffers.forFrames(count);
       await clock.time('denoise', () => x.readChannelMajor(chunk.start, chunk.end, xVe, count));
       let started = performance.now();
-      for (let e = 0; e < xVp.length; e++) xVp[e] = cIn * xVe[e];
+      kernels.scale(xVp, xVe, cIn);
       clock.add('denoise', (performance.now() - started) / 1000);
 
       const dims = [1, channels, count, height, width];
@@ -149,10 +150,12 @@ export async function runDenoiseLoop(inputs: DenoiseInputs): Promise<void> {
 
 type ChunkArrays = { xVe: Float32Array; xVp: Float32Array; cond: Float32Array; uncond: Float32Array; stateCm: Float32Array | null };
 
-/** Reusable channel-major chunk arrays, reallocated only when the chunk length changes. */
+/** Reusable channel-major chunk arrays: views of the first `frames` frames of arrays sized for the longest chunk
+ *  so far (chunk lengths alternate, the last chunk of a step being stretched). */
 class ChunkBuffers {
-  private frames = -1;
+  private capacity = 0;
   private arrays: ChunkArrays | null = null;
+  private views: { frames: number; arrays: ChunkArrays } | null = null;
 
   constructor(
     private readonly frameSize: number,
@@ -169,8 +172,10 @@ class ChunkBuffers {
   }
 
   forFrames(frames: number): ChunkArrays {
-    if (frames !== this.frames || !this.arrays) {
+    if (this.views?.frames === frames) return this.views.arrays;
+    if (frames > this.capacity || !this.arrays) {
       this.arrays = null; // drop the old set before allocating the new one
+      this.views = null;
       const size = frames * this.frameSize;
       this.arrays = {
         xVe: new Float32Array(size),
@@ -179,9 +184,13 @@ class ChunkBuffers {
         uncond: new Float32Array(size),
         stateCm: this.withState ? new Float32Array(size) : null,
       };
-      this.frames = frames;
+      this.capacity = frames;
     }
-    return this.arrays;
+    const size = frames * this.frameSize;
+    const all = this.arrays;
+    const arrays = { xVe: all.xVe.subarray(0, size), xVp: all.xVp.subarray(0, size), cond: all.cond.subarray(0, size), uncond: all.uncond.subarray(0, size), stateCm: all.stateCm?.subarray(0, size) ?? null };
+    this.views = { frames, arrays };
+    return arrays;
   }
 }
 
@@ -196,14 +205,15 @@ function sliceFramesChannelMajor(data: Float32Array, frames: number, from: numbe
 function crossFadeChannelMajor(previous: Float32Array, overlap: number, next: Float32Array, frames: number, channels: number, plane: number): void {
   for (let j = 0; j < overlap; j++) {
     const w = crossFadeWeight(j, overlap);
-    const keep = 1 - w;
     for (let c = 0; c < channels; c++) {
       const p = (c * overlap + j) * plane;
       const n = (c * frames + j) * plane;
-      for (let e = 0; e < plane; e++) next[n + e] = keep * previous[p + e] + w * next[n + e];
+      kernels.fade(next.subarray(n, n + plane), previous.subarray(p, p + plane), w);
     }
   }
 }
+
+const PREDICTION_KIND = { v: 0, eps: 1, x0: 2 } as const;
 
 /** x0 from the model's prediction (VP space) times `scale` (the guidance rescale factor), written over the prediction,
  *  checking on the way that every value is finite (no extra pass). */
@@ -216,33 +226,7 @@ function predictionToX0InPlace(
   type: PackManifest['schedule']['prediction'],
   what: string,
 ): void {
-  let sum = 0;
-  const n = prediction.length;
-  const sigmaScaled = sigma * scale;
-  if (type === 'v') {
-    for (let e = 0; e < n; e++) {
-      const v = alpha * xVp[e] - sigmaScaled * prediction[e];
-      prediction[e] = v;
-      sum += v;
-    }
-  } else if (type === 'eps') {
-    for (let e = 0; e < n; e++) {
-      const v = (xVp[e] - sigmaScaled * prediction[e]) / alpha;
-      prediction[e] = v;
-      sum += v;
-    }
-  } else if (scale !== 1) {
-    for (let e = 0; e < n; e++) {
-      const v = scale * prediction[e];
-      prediction[e] = v;
-      sum += v;
-    }
-  } else {
-    for (let e = 0; e < n; e++) sum += prediction[e];
-  }
-  // A float64 sum of float32 values of this count cannot overflow: a non-finite sum means a non-finite element
-  // (assertFinite then finds and names it).
-  if (!Number.isFinite(sum)) assertFinite(prediction, what);
+  if (!kernels.predictionToX0(prediction, xVp, PREDICTION_KIND[type], alpha, sigma * scale, scale)) assertFinite(prediction, what);
 }
 
 function checkChunks(chunks: TemporalChunk[], frames: number): void {

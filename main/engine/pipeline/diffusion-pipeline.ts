@@ -11,7 +11,7 @@ import type { PackManifest } from '../pack/manifest';
 import { exactRateConversion } from '../plan/exact-rate';
 import { planFrames } from '../plan/frames';
 import { describeFittingSettings, isOutOfMemoryError, shrinkPlan, type WorkPlan } from '../plan/oom';
-import { cropToRgb24, planResolution, resizeBilinearToPadded, type ResolutionPlan } from '../plan/resolution';
+import { planResolution, resizeBilinearToPadded, type ResolutionPlan } from '../plan/resolution';
 import { planTemporalChunks } from '../plan/temporal-chunks';
 import { fillGaussianNoise } from '../random/gaussian';
 import { createSampler, type Sampler } from '../sampler/sampler';
@@ -193,6 +193,7 @@ export async function runDiffusionJob(spec: EnhanceJobSpec, hooks: JobHooks, dep
       runtime,
       latents: x,
       tiling,
+      crop: { left: plan.padLeft, top: plan.padTop, width: plan.width, height: plan.height },
       hooks,
       clock,
       retryTile: (error, current) => {
@@ -205,12 +206,10 @@ export async function runDiffusionJob(spec: EnhanceJobSpec, hooks: JobHooks, dep
         work = smaller;
         return { ...current, tileH: smaller.tileH, tileW: smaller.tileW };
       },
-      emit: async (image, index) => {
+      frameBuffer: () => activeWriter.frameBuffer(),
+      emit: async (rgb, index) => {
         await hooks.checkpoint();
-        await clock.time('write', async () => {
-          const rgb = cropToRgb24(image, plan, activeWriter.frameBuffer());
-          await activeWriter.write({ width: plan.width, height: plan.height, data: rgb });
-        });
+        await clock.time('write', () => activeWriter.write({ width: plan.width, height: plan.height, data: rgb }));
         progress.finish(index + 1, frames.total);
       },
     });

@@ -5,6 +5,7 @@
 // Padding (manifest resolution.pad, schema version 2) follows the reference's `pad_to_fit` per axis: a side below the
 // checkpoint's working size is centred on it, a side at it is left alone, a larger one is padded at the bottom /
 // right by the rule's floor formula. The padding is cropped after decoding.
+import kernels from '@upframe/native-kernels';
 import type { PadAxisRule, ResolutionPolicy } from '../pack/manifest';
 
 export type ResolutionPlan = {
@@ -83,7 +84,8 @@ export function padAxis(size: number, rule: PadAxisRule): { padded: number; befo
  * Bilinear resize of a packed rgb24 frame to plan.width x plan.height, placed at (padLeft, padTop) in a
  * [3, paddedHeight, paddedWidth] planar image in [-1, 1], the rest filled with padValue. Matches torch
  * F.interpolate(mode='bilinear', align_corners=False, antialias=False): half-pixel centres, source coordinate
- * (d + 0.5) in/out - 0.5 clamped at 0, neighbours clamped at the last pixel.
+ * (d + 0.5) in/out - 0.5 clamped at 0, neighbours clamped at the last pixel. Separable, in float64 exactly as the
+ * two-dimensional formula computes it (native resizeBilinear), so the result is the same to the bit.
  */
 export function resizeBilinearToPadded(src: Uint8Array, plan: ResolutionPlan, padValue: number, into?: Float32Array): Float32Array {
   const { srcWidth: sw, srcHeight: sh, width: dw, height: dh, paddedWidth: pw, paddedHeight: ph } = plan;
@@ -92,43 +94,36 @@ export function resizeBilinearToPadded(src: Uint8Array, plan: ResolutionPlan, pa
   }
   const plane = pw * ph;
   if (into && into.length !== 3 * plane) throw new Error(`resizeBilinearToPadded: the output has ${into.length} values; [3, ${ph}, ${pw}] needs ${3 * plane}`);
-  const out = (into ?? new Float32Array(3 * plane)).fill(padValue);
-  const xs = sourceTaps(sw, dw);
-  const ys = sourceTaps(sh, dh);
-  // Separable: each source row is interpolated horizontally once (sh rows, not dh), in float64 exactly as the
-  // two-dimensional formula computes its `top` and `bottom`, so the result is the same to the bit.
-  if (rowScratch.length < sh * 3 * dw) rowScratch = new Float64Array(sh * 3 * dw);
-  const rows = rowScratch;
-  for (let r = 0; r < sh; r++) {
-    const row = r * sw;
-    for (let ch = 0; ch < 3; ch++) {
-      const to = (r * 3 + ch) * dw;
-      for (let x = 0; x < dw; x++) {
-        const a = src[(row + xs.lo[x]) * 3 + ch];
-        rows[to + x] = a + xs.frac[x] * (src[(row + xs.hi[x]) * 3 + ch] - a);
-      }
-    }
-  }
-  for (let ch = 0; ch < 3; ch++) {
-    for (let y = 0; y < dh; y++) {
-      const top = (ys.lo[y] * 3 + ch) * dw;
-      const bottom = (ys.hi[y] * 3 + ch) * dw;
-      const fy = ys.frac[y];
-      const outRow = ch * plane + (y + plan.padTop) * pw + plan.padLeft;
-      for (let x = 0; x < dw; x++) {
-        const t = rows[top + x];
-        out[outRow + x] = (t + fy * (rows[bottom + x] - t)) / 127.5 - 1;
-      }
-    }
-  }
+  const out = into ?? new Float32Array(3 * plane);
+  const taps = resizeTaps(plan);
+  kernels.resizeBilinear(src, taps.dims, padValue, taps.xs.lo, taps.xs.hi, taps.xs.frac, taps.ys.lo, taps.ys.hi, taps.ys.frac, taps.rows, out);
   return out;
 }
 
-/** The horizontal pass's rows, kept between frames (the function runs synchronously, so one is enough). */
-let rowScratch = new Float64Array(0);
+export const NON_FINITE_DECODE = 'The decoded image contains NaN or infinite values: the model produced invalid output (try fp32 or the CPU provider)';
+
+type Taps = { lo: Int32Array; hi: Int32Array; frac: Float64Array };
+
+/** The last plan's taps and row scratch: a job resizes every key frame with the same plan. */
+let lastTaps: { key: string; dims: Int32Array; xs: Taps; ys: Taps; rows: Float64Array } | null = null;
+
+function resizeTaps(plan: ResolutionPlan): NonNullable<typeof lastTaps> {
+  const { srcWidth: sw, srcHeight: sh, width: dw, height: dh, paddedWidth: pw, paddedHeight: ph, padLeft, padTop } = plan;
+  const key = [sw, sh, dw, dh, pw, ph, padLeft, padTop].join();
+  if (lastTaps?.key !== key) {
+    lastTaps = {
+      key,
+      dims: new Int32Array([sw, sh, dw, dh, pw, ph, padLeft, padTop]),
+      xs: sourceTaps(sw, dw),
+      ys: sourceTaps(sh, dh),
+      rows: new Float64Array(sh * 3 * dw),
+    };
+  }
+  return lastTaps;
+}
 
 /** For each destination index, the two source indices and the weight of the second (align_corners=False). */
-function sourceTaps(srcSize: number, dstSize: number): { lo: Int32Array; hi: Int32Array; frac: Float64Array } {
+function sourceTaps(srcSize: number, dstSize: number): Taps {
   const lo = new Int32Array(dstSize);
   const hi = new Int32Array(dstSize);
   const frac = new Float64Array(dstSize);
@@ -143,36 +138,17 @@ function sourceTaps(srcSize: number, dstSize: number): { lo: Int32Array; hi: Int
   return { lo, hi, frac };
 }
 
-/** Crops the padding off a [3, paddedHeight, paddedWidth] image in [-1, 1] and packs it as rgb24 (rounded, clamped). */
+/** Crops the padding off a [3, paddedHeight, paddedWidth] image in [-1, 1] and packs it as rgb24 (rounded, clamped):
+ *  the decoder's blendFrame over one whole-picture tile of weight 1. */
 export function cropToRgb24(image: Float32Array, plan: ResolutionPlan, into?: Uint8Array): Uint8Array {
   const { width: w, height: h, paddedWidth: pw, paddedHeight: ph } = plan;
-  const plane = pw * ph;
-  if (image.length !== 3 * plane) {
-    throw new Error(`Image has ${image.length} values; [3, ${ph}, ${pw}] needs ${3 * plane}`);
+  if (image.length !== 3 * pw * ph) {
+    throw new Error(`Image has ${image.length} values; [3, ${ph}, ${pw}] needs ${3 * pw * ph}`);
   }
   if (into && into.length !== w * h * 3) throw new Error(`cropToRgb24: the output buffer has ${into.length} bytes for ${w}x${h} rgb24`);
   const out = into ?? new Uint8Array(w * h * 3);
-  // One pass, three planes read side by side. floor(v + 0.5) is Math.round(v) here (v = (x + 1) 127.5 from a
-  // float32 x: the + 0.5 is exact near every rounding boundary) and, with |0, avoids Math.round's slow path on
-  // CPUs without SSE4.1.
-  let o = 0;
-  for (let y = 0; y < h; y++) {
-    const r = (y + plan.padTop) * pw + plan.padLeft;
-    const g = r + plane;
-    const b = g + plane;
-    for (let x = 0; x < w; x++) {
-      const vr = (image[r + x] + 1) * 127.5 + 0.5;
-      const vg = (image[g + x] + 1) * 127.5 + 0.5;
-      const vb = (image[b + x] + 1) * 127.5 + 0.5;
-      // x - x is 0 for every finite x, NaN for NaN and for either infinity.
-      if (vr - vr !== 0 || vg - vg !== 0 || vb - vb !== 0) {
-        throw new Error('The decoded image contains NaN or infinite values: the model produced invalid output (try fp32 or the CPU provider)');
-      }
-      out[o] = vr >= 256 ? 255 : vr < 1 ? 0 : vr | 0;
-      out[o + 1] = vg >= 256 ? 255 : vg < 1 ? 0 : vg | 0;
-      out[o + 2] = vb >= 256 ? 255 : vb < 1 ? 0 : vb | 0;
-      o += 3;
-    }
-  }
+  const tile = { data: image, y0: 0, x0: 0, th: ph, tw: pw, wy: new Float32Array(ph).fill(1), wx: new Float32Array(pw).fill(1) };
+  const crop = new Int32Array([pw, ph, plan.padLeft, plan.padTop, w, h]);
+  if (!kernels.blendFrame([tile], 0, crop, null, 1, null, out, new Float32Array(4 * w))) throw new Error(NON_FINITE_DECODE);
   return out;
 }

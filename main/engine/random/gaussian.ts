@@ -9,6 +9,7 @@
 // xoshiro128** is shift/xor/imul only and the table needs no transcendental outside the extreme tails. Any element
 // is still reached directly: a read from the middle of a block regenerates that block from its start (cheap, and
 // chunks normally start at a frame's first element).
+import kernels from '@upframe/native-kernels';
 import { philox4x32 } from './philox';
 
 const TWO_POW_32 = 4294967296;
@@ -37,72 +38,51 @@ export function fillGaussianNoise(seed: number, stream: readonly number[], out: 
   const [streamA, streamB] = hashStream(stream);
   const key0 = seed >>> 0;
   const key1 = Math.floor(seed / TWO_POW_32) >>> 0;
-  const words = new Uint32Array(4);
-  const end = offset + length;
-  let block = Math.floor(offset / BLOCK);
-  let blockStart = block * BLOCK;
-  // A partial first block is generated whole into scratch and copied; whole blocks go straight into `out`.
-  let scratch: Float32Array | null = null;
-  while (blockStart < end) {
-    philox4x32(block >>> 0, Math.floor(block / TWO_POW_32) >>> 0, streamA, streamB, key0, key1, words);
-    const from = Math.max(offset, blockStart);
-    const to = Math.min(end, blockStart + BLOCK);
-    if (from === blockStart && to === blockStart + BLOCK) {
-      quantileBlock(words, out, from - offset, BLOCK);
-    } else {
-      scratch ??= new Float32Array(BLOCK);
-      quantileBlock(words, scratch, 0, to - blockStart);
-      out.set(scratch.subarray(from - blockStart, to - blockStart), from - offset);
-    }
-    block++;
-    blockStart += BLOCK;
+  const first = Math.floor(offset / BLOCK);
+  const blocks = Math.floor((offset + length - 1) / BLOCK) - first + 1;
+  if (words.length < 4 * blocks) words = new Uint32Array(4 * blocks);
+  const block = words.subarray(0, 4 * blocks);
+  for (let b = 0; b < blocks; b++) {
+    const index = first + b;
+    philox4x32(index >>> 0, Math.floor(index / TWO_POW_32) >>> 0, streamA, streamB, key0, key1, block.subarray(4 * b, 4 * b + 4));
   }
+  const tables = quantileTables();
+  kernels.normals(block, offset - first * BLOCK, out, tables.segments, tables.tails);
 }
 
-/**
- * `count` normals (count <= BLOCK) of one block into out[at ..]: xoshiro128** (Blackman and Vigna) seeded with the
- * block's Philox words, one 32-bit output per normal, mapped through the normal quantile function: its top 16 bits
- * pick one of 65536 equal-probability segments, the low 16 bits interpolate linearly inside it (a 65536-piece
- * approximation of the density, exact to ~1e-9 in the centre). The two outermost segments, where the quantile
- * curves too much to interpolate, use the exact quantile of the whole 32-bit uniform.
- */
-function quantileBlock(seed: Uint32Array, out: Float32Array, at: number, count: number): void {
-  let s0 = seed[0] | 0;
-  let s1 = seed[1] | 0;
-  let s2 = seed[2] | 0;
-  let s3 = seed[3] | 0;
-  // xoshiro's all-zero state is a fixed point; Philox gives it with probability 2^-128, but never let it stick.
-  if ((s0 | s1 | s2 | s3) === 0) s0 = 1;
-  const base = QUANTILE_BASE;
-  const step = QUANTILE_STEP;
-  for (let n = 0; n < count; n++) {
-    const r = Math.imul(s1, 5);
-    const word = Math.imul((r << 7) | (r >>> 25), 9);
-    const t = s1 << 9;
-    s2 ^= s0;
-    s3 ^= s1;
-    s1 ^= s2;
-    s0 ^= s3;
-    s2 ^= t;
-    s3 = (s3 << 11) | (s3 >>> 21);
-
-    const segment = word >>> 16;
-    if (segment === 0 || segment === SEGMENTS - 1) {
-      out[at + n] = normalQuantile(((word >>> 0) + 0.5) * INV_2_32);
-    } else {
-      out[at + n] = base[segment] + ((word & 0xffff) + 0.5) * step[segment];
-    }
-  }
-}
+/** The blocks' Philox words, kept between calls. */
+let words = new Uint32Array(0);
 
 const SEGMENTS = 65536;
 const INV_2_32 = 1 / TWO_POW_32;
-/** QUANTILE_BASE[i] = Q(i / 65536); QUANTILE_STEP[i] = (Q((i + 1) / 65536) - Q(i / 65536)) / 65536. */
-const QUANTILE_BASE = new Float64Array(SEGMENTS);
-const QUANTILE_STEP = new Float64Array(SEGMENTS);
-for (let i = 1; i < SEGMENTS - 1; i++) {
-  QUANTILE_BASE[i] = normalQuantile(i / SEGMENTS);
-  QUANTILE_STEP[i] = (normalQuantile((i + 1) / SEGMENTS) - QUANTILE_BASE[i]) / 65536;
+
+/**
+ * Each block's normals (kernels.normals): xoshiro128** (Blackman and Vigna) seeded with the block's Philox words, one
+ * 32-bit output per normal, mapped through the normal quantile function: its top 16 bits pick one of 65536
+ * equal-probability segments, the low 16 bits interpolate linearly inside it (a 65536-piece approximation of the
+ * density, exact to ~1e-9 in the centre): segment i starts at Q(i / 65536) and rises by
+ * (Q((i + 1) / 65536) - Q(i / 65536)) / 65536 per unit of the low bits. The two outermost segments, where the quantile
+ * curves too much to interpolate, take the exact quantile of the whole 32-bit uniform, tabulated per word (tails:
+ * segment 0, then segment 65535), computed here in float64.
+ */
+let tables: { segments: Float64Array; tails: Float32Array } | null = null;
+
+function quantileTables(): NonNullable<typeof tables> {
+  if (tables) return tables;
+  // (start, rise) side by side, so a lookup touches one cache line.
+  const segments = new Float64Array(2 * SEGMENTS);
+  for (let i = 1; i < SEGMENTS - 1; i++) {
+    const start = normalQuantile(i / SEGMENTS);
+    segments[2 * i] = start;
+    segments[2 * i + 1] = (normalQuantile((i + 1) / SEGMENTS) - start) / 65536;
+  }
+  const tails = new Float32Array(2 * 65536);
+  for (let low = 0; low < 65536; low++) {
+    tails[low] = normalQuantile((low + 0.5) * INV_2_32);
+    tails[65536 + low] = normalQuantile((0xffff0000 + low + 0.5) * INV_2_32);
+  }
+  tables = { segments, tails };
+  return tables;
 }
 
 /**

@@ -3,7 +3,8 @@
 //   out = u + w (c - u); out *= rescale * std(c) / (std(out) + 1e-12) + (1 - rescale).
 // The std is torch's default, unbiased (n - 1), over each batch item, as the reference computes it (with its 1e-12 in
 // the denominator the choice is not quite neutral). Sums are accumulated in float64 because a chunk's output has
-// millions of elements.
+// millions of elements; the per-element pass is native (kernels.guidance).
+import kernels from '@upframe/native-kernels';
 
 /** u + scale (c - u), rescaled toward std(cond) by `rescale` in [0, 1], written into `out` (a new array by default;
  *  `out` may be cond or uncond itself: std(cond) is taken before anything is written). */
@@ -34,27 +35,12 @@ export function combineGuidance(cond: Float32Array, uncond: Float32Array, scale:
   if (!(rescale >= 0 && rescale <= 1)) throw new Error(`Guidance rescale must be in [0, 1], got ${rescale}`);
   const n = cond.length;
   if (rescale === 0 || n === 0) {
-    for (let i = 0; i < n; i++) out[i] = uncond[i] + scale * (cond[i] - uncond[i]);
+    kernels.guidance(cond, uncond, out, scale, null);
     return 1;
   }
-  const shiftCond = cond[0];
-  const shiftOut = uncond[0] + scale * (cond[0] - uncond[0]);
-  let condSum = 0;
-  let condSquares = 0;
-  let outSum = 0;
-  let outSquares = 0;
-  for (let i = 0; i < n; i++) {
-    const c = cond[i];
-    const u = uncond[i];
-    const o = u + scale * (c - u);
-    out[i] = o;
-    const dc = c - shiftCond;
-    const dout = o - shiftOut;
-    condSum += dc;
-    condSquares += dc * dc;
-    outSum += dout;
-    outSquares += dout * dout;
-  }
+  const sums = new Float64Array(4);
+  kernels.guidance(cond, uncond, out, scale, sums);
+  const [condSum, condSquares, outSum, outSquares] = sums;
   const std = (sum: number, squares: number) => (n < 2 ? Number.NaN : Math.sqrt(Math.max(0, squares - (sum * sum) / n) / (n - 1)));
   return rescale * (std(condSum, condSquares) / (std(outSum, outSquares) + 1e-12)) + (1 - rescale);
 }

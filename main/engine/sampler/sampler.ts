@@ -14,6 +14,7 @@
 //     `_sigma_to_t(sigma).round().long()`; _sigma_to_t inverts _t_to_sigma, so this is the grid value rounded, half
 //     to even like torch.round). modelTimestep(i) gives that integer; the denoise loop computes x0 with the
 //     schedule's alpha and sigma at it, as the reference's `denoise` indexes its tables with the rounded t.
+import kernels from '@upframe/native-kernels';
 import type { NoiseSchedule } from '../schedule/noise-schedule';
 
 export interface Sampler {
@@ -97,28 +98,7 @@ export function createSampler(
       if (cNoise !== 0 && (noise === null || noise.length !== len)) {
         throw new Error(`Step ${i} needs a standard-normal noise slice of ${len} values`);
       }
-      if (needsState) {
-        const old = state as Float32Array;
-        if (cNoise !== 0) {
-          const z = noise as Float32Array;
-          for (let e = 0; e < len; e++) {
-            const d = denoised[e];
-            x[e] = cX * x[e] + cD * d + cOld * old[e] + cNoise * z[e];
-            old[e] = d;
-          }
-        } else {
-          for (let e = 0; e < len; e++) {
-            const d = denoised[e];
-            x[e] = cX * x[e] + cD * d + cOld * old[e];
-            old[e] = d;
-          }
-        }
-      } else if (cNoise !== 0) {
-        const z = noise as Float32Array;
-        for (let e = 0; e < len; e++) x[e] = cX * x[e] + cD * denoised[e] + cNoise * z[e];
-      } else {
-        for (let e = 0; e < len; e++) x[e] = cX * x[e] + cD * denoised[e];
-      }
+      kernels.solverStep(x, denoised, needsState ? state : null, cNoise !== 0 ? noise : null, cX, cD, cOld, cNoise);
     },
   };
 }

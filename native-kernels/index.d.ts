@@ -1,0 +1,67 @@
+// The engine's per-element loops in C. Each computes in float64 and stores float32 exactly where the TypeScript loops
+// it replaced did, so results are the same to the bit. Arrays are checked for type and size; a wrong one throws a
+// TypeError or RangeError naming it.
+
+/** One decoded spatial tile: frames of [3, th, tw] at (y0, x0) of the padded picture, with its normalised blend
+ *  weights (all tiles' w(y) w(x) sum to 1 at every pixel). Tiles come in row-major order and cover the picture. */
+declare namespace kernels {
+  type BlendTile = { data: Float32Array; y0: number; x0: number; th: number; tw: number; wy: Float32Array; wx: Float32Array };
+}
+
+declare const kernels: {
+  /**
+   * Frame `frame` of the tiles, blended (the first tile over a pixel writes its share, later ones add theirs) inside
+   * `crop` = [paddedWidth, paddedHeight, left, top, width, height]; cross-faded with `previous` ([3, height, width])
+   * as (1 - fade) previous + fade v when given; stored to `keep` ([3, height, width]) when given; quantised to packed
+   * rgb24 ((v + 1) 127.5 rounded, clamped) when `rgb` is given. `scratch` holds 4 width floats. `previous` and
+   * `keep` must not be the same array. Returns false when a value to quantise is NaN or infinite.
+   */
+  blendFrame(
+    tiles: kernels.BlendTile[],
+    frame: number,
+    crop: Int32Array,
+    previous: Float32Array | null,
+    fade: number,
+    keep: Float32Array | null,
+    rgb: Uint8Array | null,
+    scratch: Float32Array,
+  ): boolean;
+  /**
+   * Bilinear resize of packed rgb24 to planar [3, ph, pw] in [-1, 1]: dims = [sw, sh, dw, dh, pw, ph, left, top], the
+   * dw x dh picture at (left, top), the rest `pad`. Taps per destination column / row: lo, hi and the weight of hi.
+   * `rows` holds sh 3 dw doubles of scratch.
+   */
+  resizeBilinear(
+    src: Uint8Array,
+    dims: Int32Array,
+    pad: number,
+    xlo: Int32Array,
+    xhi: Int32Array,
+    xfrac: Float64Array,
+    ylo: Int32Array,
+    yhi: Int32Array,
+    yfrac: Float64Array,
+    rows: Float64Array,
+    out: Float32Array,
+  ): void;
+  /** dst = c src (dst may be src). */
+  scale(dst: Float32Array, src: Float32Array, c: number): void;
+  /** out = u + scale (c - u) (out may be cond or uncond); with `sums`, also sum(c - c0), sum((c - c0)^2),
+   *  sum(o - o0), sum((o - o0)^2) in float64, in element order. */
+  guidance(cond: Float32Array, uncond: Float32Array, out: Float32Array, scale: number, sums: Float64Array | null): void;
+  /** x0 in place of the prediction: kind 0 (v) alpha x - s p, 1 (eps) (x - s p) / alpha, 2 (x0) scale p; s is sigma
+   *  times the guidance rescale. Returns false when a result is NaN or infinite. */
+  predictionToX0(prediction: Float32Array, x: Float32Array, kind: 0 | 1 | 2, alpha: number, sigmaScaled: number, scale: number): boolean;
+  /** x = cx x + cd d + cold old + cnoise z, then old = d; a null `old` or `z` drops its term. */
+  solverStep(x: Float32Array, d: Float32Array, old: Float32Array | null, z: Float32Array | null, cx: number, cd: number, cold: number, cnoise: number): void;
+  /** next = (1 - c) previous + c next; c = 0 copies previous. */
+  fade(next: Float32Array, previous: Float32Array, c: number): void;
+  /** out.length standard normals from xoshiro128** blocks of 1024 seeded with 4 words each, the first `skip` of
+   *  block 0 dropped, through the quantile table: segments holds (base, step) side by side for each of 65536
+   *  segments; tails the outermost two segments' values, 65536 each. */
+  normals(words: Uint32Array, skip: number, out: Float32Array, segments: Float64Array, tails: Float32Array): void;
+  /** Rows [y0, y0 + th) and columns [x0, x0 + tw) of each of `planes` [h, w] planes into out ([planes, th, tw]). */
+  copyRect(src: Float32Array, planes: number, h: number, w: number, y0: number, x0: number, th: number, tw: number, out: Float32Array): void;
+};
+
+export = kernels;

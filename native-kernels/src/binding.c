@@ -1,0 +1,351 @@
+/* Node-API glue: checks every argument's type and size (a kernel never reads or writes past an array), then calls
+ * the kernel. Errors are thrown as TypeError or RangeError with the argument's name. */
+#define NAPI_VERSION 8
+#include <node_api.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "kernels.h"
+
+#define CHECK(call)                                                  \
+  do {                                                               \
+    if ((call) != napi_ok) return throw_last(env);                   \
+  } while (0)
+
+static napi_value throw_last(napi_env env) {
+  const napi_extended_error_info *info = NULL;
+  napi_get_last_error_info(env, &info);
+  bool pending = false;
+  napi_is_exception_pending(env, &pending);
+  if (!pending) napi_throw_error(env, NULL, info && info->error_message ? info->error_message : "Node-API call failed");
+  return NULL;
+}
+
+static napi_value fail(napi_env env, int range, const char *fn, const char *what) {
+  char message[256];
+  snprintf(message, sizeof message, "%s: %s", fn, what);
+  if (range) napi_throw_range_error(env, NULL, message);
+  else napi_throw_type_error(env, NULL, message);
+  return NULL;
+}
+
+/* A typed array of `type` with at least `min` elements, or NULL (with an exception pending). `nullable` accepts null
+ * and undefined as "absent" (*data NULL, returns 1). */
+static int typed(napi_env env, napi_value value, napi_typedarray_type type, size_t min, int nullable, void **data,
+                 size_t *length, const char *fn, const char *name) {
+  napi_valuetype kind;
+  if (napi_typeof(env, value, &kind) != napi_ok) return throw_last(env), 0;
+  if (nullable && (kind == napi_null || kind == napi_undefined)) {
+    *data = NULL;
+    if (length) *length = 0;
+    return 1;
+  }
+  bool is_typed = false;
+  napi_is_typedarray(env, value, &is_typed);
+  char what[160];
+  static const char *names[] = {"Int8Array",    "Uint8Array",   "Uint8ClampedArray", "Int16Array",
+                                "Uint16Array",  "Int32Array",   "Uint32Array",       "Float32Array",
+                                "Float64Array", "BigInt64Array", "BigUint64Array"};
+  if (!is_typed) {
+    snprintf(what, sizeof what, "%s must be a %s", name, names[type]);
+    return fail(env, 0, fn, what), 0;
+  }
+  napi_typedarray_type actual;
+  size_t count;
+  if (napi_get_typedarray_info(env, value, &actual, &count, data, NULL, NULL) != napi_ok) return throw_last(env), 0;
+  if (actual != type) {
+    snprintf(what, sizeof what, "%s must be a %s", name, names[type]);
+    return fail(env, 0, fn, what), 0;
+  }
+  if (count < min) {
+    snprintf(what, sizeof what, "%s has %zu values; %zu needed", name, count, min);
+    return fail(env, 1, fn, what), 0;
+  }
+  if (length) *length = count;
+  return 1;
+}
+
+static int number(napi_env env, napi_value value, double *out, const char *fn, const char *name) {
+  if (napi_get_value_double(env, value, out) != napi_ok) {
+    char what[96];
+    snprintf(what, sizeof what, "%s must be a number", name);
+    return fail(env, 0, fn, what), 0;
+  }
+  return 1;
+}
+
+static int integer(napi_env env, napi_value value, int64_t min, int64_t max, int64_t *out, const char *fn,
+                   const char *name) {
+  double v;
+  if (!number(env, value, &v, fn, name)) return 0;
+  if (!(v >= (double)min && v <= (double)max) || v != (double)(int64_t)v) {
+    char what[128];
+    snprintf(what, sizeof what, "%s must be a whole number in [%lld, %lld], got %g", name, (long long)min,
+             (long long)max, v);
+    return fail(env, 1, fn, what), 0;
+  }
+  *out = (int64_t)v;
+  return 1;
+}
+
+static napi_value boolean(napi_env env, int value) {
+  napi_value out;
+  napi_get_boolean(env, value != 0, &out);
+  return out;
+}
+
+#define ARGS(n)                                                                   \
+  size_t argc = (n);                                                              \
+  napi_value argv[(n)];                                                           \
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));                    \
+  if (argc < (n)) return fail(env, 0, FN, "too few arguments")
+
+#define INT_MAX_PIXELS 1073741823
+
+/* blendFrame(tiles, frame, crop Int32Array[6], previous | null, fade, keep | null, rgb | null, scratch) -> finite */
+#define FN "blendFrame"
+static napi_value blend_frame(napi_env env, napi_callback_info info) {
+  ARGS(8);
+  bool is_array = false;
+  CHECK(napi_is_array(env, argv[0], &is_array));
+  if (!is_array) return fail(env, 0, FN, "tiles must be an array");
+  uint32_t count;
+  CHECK(napi_get_array_length(env, argv[0], &count));
+  if (count == 0 || count > 4096) return fail(env, 1, FN, "tiles must hold 1 to 4096 tiles");
+  int64_t frame;
+  if (!integer(env, argv[1], 0, INT_MAX_PIXELS, &frame, FN, "frame")) return NULL;
+  int32_t *c;
+  if (!typed(env, argv[2], napi_int32_array, 6, 0, (void **)&c, NULL, FN, "crop")) return NULL;
+  const upf_crop crop = {c[0], c[1], c[2], c[3], c[4], c[5]};
+  if (crop.width < 1 || crop.height < 1 || crop.left < 0 || crop.top < 0 || crop.left + crop.width > crop.padded_w ||
+      crop.top + crop.height > crop.padded_h) {
+    return fail(env, 1, FN, "crop must be a non-empty rectangle inside the padded picture");
+  }
+  const size_t plane = (size_t)crop.width * crop.height;
+  float *previous, *keep, *scratch;
+  uint8_t *rgb;
+  double fade;
+  if (!typed(env, argv[3], napi_float32_array, 3 * plane, 1, (void **)&previous, NULL, FN, "previous")) return NULL;
+  if (!number(env, argv[4], &fade, FN, "fade")) return NULL;
+  if (!typed(env, argv[5], napi_float32_array, 3 * plane, 1, (void **)&keep, NULL, FN, "keep")) return NULL;
+  if (!typed(env, argv[6], napi_uint8_array, 3 * plane, 1, (void **)&rgb, NULL, FN, "rgb")) return NULL;
+  if (!typed(env, argv[7], napi_float32_array, 4 * (size_t)crop.width, 0, (void **)&scratch, NULL, FN, "scratch")) return NULL;
+
+  upf_tile *tiles = calloc(count, sizeof *tiles);
+  if (!tiles) return fail(env, 1, FN, "out of memory");
+  napi_value result = NULL;
+  for (uint32_t i = 0; i < count; i++) {
+    napi_value tile, field;
+    int64_t g[4];
+    static const char *geometry[] = {"y0", "x0", "th", "tw"};
+    if (napi_get_element(env, argv[0], i, &tile) != napi_ok) goto done_error;
+    for (int k = 0; k < 4; k++) {
+      if (napi_get_named_property(env, tile, geometry[k], &field) != napi_ok) goto done_error;
+      if (!integer(env, field, k < 2 ? 0 : 1, INT_MAX_PIXELS, &g[k], FN, geometry[k])) goto done;
+    }
+    tiles[i].y0 = (int)g[0];
+    tiles[i].x0 = (int)g[1];
+    tiles[i].th = (int)g[2];
+    tiles[i].tw = (int)g[3];
+    if (g[0] + g[2] > crop.padded_h || g[1] + g[3] > crop.padded_w) {
+      fail(env, 1, FN, "a tile lies outside the padded picture");
+      goto done;
+    }
+    const size_t tile_floats = (size_t)(frame + 1) * 3 * (size_t)g[2] * (size_t)g[3];
+    if (napi_get_named_property(env, tile, "data", &field) != napi_ok) goto done_error;
+    if (!typed(env, field, napi_float32_array, tile_floats, 0, (void **)&tiles[i].data, NULL, FN, "tile data")) goto done;
+    if (napi_get_named_property(env, tile, "wy", &field) != napi_ok) goto done_error;
+    if (!typed(env, field, napi_float32_array, (size_t)g[2], 0, (void **)&tiles[i].wy, NULL, FN, "wy")) goto done;
+    if (napi_get_named_property(env, tile, "wx", &field) != napi_ok) goto done_error;
+    if (!typed(env, field, napi_float32_array, (size_t)g[3], 0, (void **)&tiles[i].wx, NULL, FN, "wx")) goto done;
+  }
+  result = boolean(env, !upf_blend_frame(tiles, (int)count, (int)frame, &crop, previous, fade, keep, rgb, scratch));
+  goto done;
+done_error:
+  throw_last(env);
+done:
+  free(tiles);
+  return result;
+}
+#undef FN
+
+/* resizeBilinear(src, dims Int32Array[8]: sw sh dw dh pw ph left top, pad, xlo, xhi, xfrac, ylo, yhi, yfrac, rows, out) */
+#define FN "resizeBilinear"
+static napi_value resize_bilinear(napi_env env, napi_callback_info info) {
+  ARGS(11);
+  int32_t *d;
+  if (!typed(env, argv[1], napi_int32_array, 8, 0, (void **)&d, NULL, FN, "dims")) return NULL;
+  const int sw = d[0], sh = d[1], dw = d[2], dh = d[3], pw = d[4], ph = d[5], left = d[6], top = d[7];
+  if (sw < 1 || sh < 1 || dw < 1 || dh < 1 || left < 0 || top < 0 || left + dw > pw || top + dh > ph) {
+    return fail(env, 1, FN, "dims must place a non-empty picture inside the padded one");
+  }
+  uint8_t *src;
+  double pad;
+  int32_t *xlo, *xhi, *ylo, *yhi;
+  double *xfrac, *yfrac, *rows;
+  float *out;
+  if (!typed(env, argv[0], napi_uint8_array, (size_t)sw * sh * 3, 0, (void **)&src, NULL, FN, "src")) return NULL;
+  if (!number(env, argv[2], &pad, FN, "pad")) return NULL;
+  if (!typed(env, argv[3], napi_int32_array, (size_t)dw, 0, (void **)&xlo, NULL, FN, "xlo")) return NULL;
+  if (!typed(env, argv[4], napi_int32_array, (size_t)dw, 0, (void **)&xhi, NULL, FN, "xhi")) return NULL;
+  if (!typed(env, argv[5], napi_float64_array, (size_t)dw, 0, (void **)&xfrac, NULL, FN, "xfrac")) return NULL;
+  if (!typed(env, argv[6], napi_int32_array, (size_t)dh, 0, (void **)&ylo, NULL, FN, "ylo")) return NULL;
+  if (!typed(env, argv[7], napi_int32_array, (size_t)dh, 0, (void **)&yhi, NULL, FN, "yhi")) return NULL;
+  if (!typed(env, argv[8], napi_float64_array, (size_t)dh, 0, (void **)&yfrac, NULL, FN, "yfrac")) return NULL;
+  if (!typed(env, argv[9], napi_float64_array, (size_t)sh * 3 * dw, 0, (void **)&rows, NULL, FN, "rows")) return NULL;
+  if (!typed(env, argv[10], napi_float32_array, (size_t)3 * pw * ph, 0, (void **)&out, NULL, FN, "out")) return NULL;
+  for (int x = 0; x < dw; x++) {
+    if (xlo[x] < 0 || xlo[x] >= sw || xhi[x] < 0 || xhi[x] >= sw) return fail(env, 1, FN, "a horizontal tap is outside the source");
+  }
+  for (int y = 0; y < dh; y++) {
+    if (ylo[y] < 0 || ylo[y] >= sh || yhi[y] < 0 || yhi[y] >= sh) return fail(env, 1, FN, "a vertical tap is outside the source");
+  }
+  upf_resize_bilinear(src, sw, sh, dw, dh, pw, ph, left, top, (float)pad, xlo, xhi, xfrac, ylo, yhi, yfrac, rows, out);
+  return NULL;
+}
+#undef FN
+
+/* scale(dst, src, c) */
+#define FN "scale"
+static napi_value scale(napi_env env, napi_callback_info info) {
+  ARGS(3);
+  float *dst, *src;
+  size_t n;
+  double c;
+  if (!typed(env, argv[1], napi_float32_array, 0, 0, (void **)&src, &n, FN, "src")) return NULL;
+  if (!typed(env, argv[0], napi_float32_array, n, 0, (void **)&dst, NULL, FN, "dst")) return NULL;
+  if (!number(env, argv[2], &c, FN, "c")) return NULL;
+  upf_scale(dst, src, n, c);
+  return NULL;
+}
+#undef FN
+
+/* guidance(cond, uncond, out, scale, sums Float64Array[4] | null) */
+#define FN "guidance"
+static napi_value guidance(napi_env env, napi_callback_info info) {
+  ARGS(5);
+  float *cond, *uncond, *out;
+  double *sums, s;
+  size_t n;
+  if (!typed(env, argv[0], napi_float32_array, 0, 0, (void **)&cond, &n, FN, "cond")) return NULL;
+  if (!typed(env, argv[1], napi_float32_array, n, 0, (void **)&uncond, NULL, FN, "uncond")) return NULL;
+  if (!typed(env, argv[2], napi_float32_array, n, 0, (void **)&out, NULL, FN, "out")) return NULL;
+  if (!number(env, argv[3], &s, FN, "scale")) return NULL;
+  if (!typed(env, argv[4], napi_float64_array, 4, 1, (void **)&sums, NULL, FN, "sums")) return NULL;
+  upf_guidance(cond, uncond, out, n, s, sums);
+  return NULL;
+}
+#undef FN
+
+/* predictionToX0(prediction, x, kind 0|1|2, alpha, sigmaScaled, scale) -> finite */
+#define FN "predictionToX0"
+static napi_value prediction_to_x0(napi_env env, napi_callback_info info) {
+  ARGS(6);
+  float *prediction, *x;
+  size_t n;
+  int64_t kind;
+  double alpha, sigma_scaled, s;
+  if (!typed(env, argv[0], napi_float32_array, 0, 0, (void **)&prediction, &n, FN, "prediction")) return NULL;
+  if (!typed(env, argv[1], napi_float32_array, n, 0, (void **)&x, NULL, FN, "x")) return NULL;
+  if (!integer(env, argv[2], 0, 2, &kind, FN, "kind")) return NULL;
+  if (!number(env, argv[3], &alpha, FN, "alpha") || !number(env, argv[4], &sigma_scaled, FN, "sigmaScaled") ||
+      !number(env, argv[5], &s, FN, "scale")) {
+    return NULL;
+  }
+  return boolean(env, !upf_prediction_to_x0(prediction, x, n, (int)kind, alpha, sigma_scaled, s));
+}
+#undef FN
+
+/* solverStep(x, d, old | null, z | null, cx, cd, cold, cnoise) */
+#define FN "solverStep"
+static napi_value solver_step(napi_env env, napi_callback_info info) {
+  ARGS(8);
+  float *x, *d, *old, *z;
+  size_t n;
+  double c[4];
+  if (!typed(env, argv[0], napi_float32_array, 0, 0, (void **)&x, &n, FN, "x")) return NULL;
+  if (!typed(env, argv[1], napi_float32_array, n, 0, (void **)&d, NULL, FN, "d")) return NULL;
+  if (!typed(env, argv[2], napi_float32_array, n, 1, (void **)&old, NULL, FN, "old")) return NULL;
+  if (!typed(env, argv[3], napi_float32_array, n, 1, (void **)&z, NULL, FN, "z")) return NULL;
+  static const char *names[] = {"cx", "cd", "cold", "cnoise"};
+  for (int k = 0; k < 4; k++) {
+    if (!number(env, argv[4 + k], &c[k], FN, names[k])) return NULL;
+  }
+  upf_solver_step(x, d, old, z, n, c[0], c[1], c[2], c[3]);
+  return NULL;
+}
+#undef FN
+
+/* fade(next, previous, c) */
+#define FN "fade"
+static napi_value fade(napi_env env, napi_callback_info info) {
+  ARGS(3);
+  float *next, *previous;
+  size_t n;
+  double c;
+  if (!typed(env, argv[0], napi_float32_array, 0, 0, (void **)&next, &n, FN, "next")) return NULL;
+  if (!typed(env, argv[1], napi_float32_array, n, 0, (void **)&previous, NULL, FN, "previous")) return NULL;
+  if (!number(env, argv[2], &c, FN, "c")) return NULL;
+  upf_fade(next, previous, n, c);
+  return NULL;
+}
+#undef FN
+
+/* normals(words Uint32Array[4 blocks], skip, out, segments Float64Array[2 * 65536], tails Float32Array[131072]) */
+#define FN "normals"
+static napi_value normals(napi_env env, napi_callback_info info) {
+  ARGS(5);
+  uint32_t *words;
+  size_t word_count, n;
+  int64_t skip;
+  float *out, *tails;
+  double *segments;
+  if (!typed(env, argv[0], napi_uint32_array, 4, 0, (void **)&words, &word_count, FN, "words")) return NULL;
+  if (!integer(env, argv[1], 0, UPF_NOISE_BLOCK - 1, &skip, FN, "skip")) return NULL;
+  if (!typed(env, argv[2], napi_float32_array, 0, 0, (void **)&out, &n, FN, "out")) return NULL;
+  if (!typed(env, argv[3], napi_float64_array, 2 * 65536, 0, (void **)&segments, NULL, FN, "segments")) return NULL;
+  if (!typed(env, argv[4], napi_float32_array, 2 * 65536, 0, (void **)&tails, NULL, FN, "tails")) return NULL;
+  const size_t blocks = word_count / 4;
+  if (blocks * UPF_NOISE_BLOCK < (size_t)skip + n) return fail(env, 1, FN, "too few blocks for the values asked for");
+  upf_normals(words, blocks, (size_t)skip, out, n, segments, tails);
+  return NULL;
+}
+#undef FN
+
+/* copyRect(src, planes, h, w, y0, x0, th, tw, out) */
+#define FN "copyRect"
+static napi_value copy_rect(napi_env env, napi_callback_info info) {
+  ARGS(9);
+  int64_t g[7];
+  static const char *names[] = {"planes", "h", "w", "y0", "x0", "th", "tw"};
+  for (int k = 0; k < 7; k++) {
+    if (!integer(env, argv[1 + k], k == 3 || k == 4 ? 0 : 1, INT_MAX_PIXELS, &g[k], FN, names[k])) return NULL;
+  }
+  const int64_t planes = g[0], h = g[1], w = g[2], y0 = g[3], x0 = g[4], th = g[5], tw = g[6];
+  if (y0 + th > h || x0 + tw > w) return fail(env, 1, FN, "the rectangle lies outside the planes");
+  float *src, *out;
+  if (!typed(env, argv[0], napi_float32_array, (size_t)(planes * h * w), 0, (void **)&src, NULL, FN, "src")) return NULL;
+  if (!typed(env, argv[8], napi_float32_array, (size_t)(planes * th * tw), 0, (void **)&out, NULL, FN, "out")) return NULL;
+  upf_copy_rect(src, (size_t)planes, (int)h, (int)w, (int)y0, (int)x0, (int)th, (int)tw, out);
+  return NULL;
+}
+#undef FN
+
+static napi_value init(napi_env env, napi_value exports) {
+  const napi_property_descriptor functions[] = {
+      {"blendFrame", NULL, blend_frame, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"resizeBilinear", NULL, resize_bilinear, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"scale", NULL, scale, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"guidance", NULL, guidance, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"predictionToX0", NULL, prediction_to_x0, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"solverStep", NULL, solver_step, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"fade", NULL, fade, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"normals", NULL, normals, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"copyRect", NULL, copy_rect, NULL, NULL, NULL, napi_enumerable, NULL},
+  };
+  if (napi_define_properties(env, exports, sizeof functions / sizeof functions[0], functions) != napi_ok) return NULL;
+  return exports;
+}
+
+NAPI_MODULE_INIT() { return init(env, exports); }
