@@ -60,6 +60,8 @@ declare const kernels: {
    *  block 0 dropped, through the quantile table: segments holds (base, step) side by side for each of 65536
    *  segments; tails the outermost two segments' values, 65536 each. */
   normals(words: Uint32Array, skip: number, out: Float32Array, segments: Float64Array, tails: Float32Array): void;
+  /** As normals, on a libuv worker thread; `words` and `out` must not be touched until the promise settles. */
+  normalsAsync(words: Uint32Array, skip: number, out: Float32Array, segments: Float64Array, tails: Float32Array): Promise<void>;
   /** Rows [y0, y0 + th) and columns [x0, x0 + tw) of each of `planes` [h, w] planes into out ([planes, th, tw]). */
   copyRect(src: Float32Array, planes: number, h: number, w: number, y0: number, x0: number, th: number, tw: number, out: Float32Array): void;
 };

@@ -313,6 +313,71 @@ static napi_value normals(napi_env env, napi_callback_info info) {
 }
 #undef FN
 
+/* normalsAsync(words, skip, out, segments, tails) -> Promise<void>: normals on a libuv worker thread. The arrays are
+ * held (references) until it settles; the caller must not touch `out` or `words` before then. */
+typedef struct {
+  napi_async_work work;
+  napi_deferred deferred;
+  napi_ref refs[4];
+  const uint32_t *words;
+  size_t blocks, skip, n;
+  float *out;
+  const double *segments;
+  const float *tails;
+} normals_job;
+
+static void normals_execute(napi_env env, void *data) {
+  (void)env;
+  normals_job *job = data;
+  upf_normals(job->words, job->blocks, job->skip, job->out, job->n, job->segments, job->tails);
+}
+
+static void normals_complete(napi_env env, napi_status status, void *data) {
+  normals_job *job = data;
+  napi_value undefined;
+  napi_get_undefined(env, &undefined);
+  if (status == napi_ok) {
+    napi_resolve_deferred(env, job->deferred, undefined);
+  } else {
+    napi_value message, error;
+    napi_create_string_utf8(env, "normalsAsync: the work was cancelled", NAPI_AUTO_LENGTH, &message);
+    napi_create_error(env, NULL, message, &error);
+    napi_reject_deferred(env, job->deferred, error);
+  }
+  for (int k = 0; k < 4; k++) napi_delete_reference(env, job->refs[k]);
+  napi_delete_async_work(env, job->work);
+  free(job);
+}
+
+#define FN "normalsAsync"
+static napi_value normals_async(napi_env env, napi_callback_info info) {
+  ARGS(5);
+  uint32_t *words;
+  size_t word_count, n;
+  int64_t skip;
+  float *out, *tails;
+  double *segments;
+  if (!typed(env, argv[0], napi_uint32_array, 4, 0, (void **)&words, &word_count, FN, "words")) return NULL;
+  if (!integer(env, argv[1], 0, UPF_NOISE_BLOCK - 1, &skip, FN, "skip")) return NULL;
+  if (!typed(env, argv[2], napi_float32_array, 0, 0, (void **)&out, &n, FN, "out")) return NULL;
+  if (!typed(env, argv[3], napi_float64_array, 2 * 65536, 0, (void **)&segments, NULL, FN, "segments")) return NULL;
+  if (!typed(env, argv[4], napi_float32_array, 2 * 65536, 0, (void **)&tails, NULL, FN, "tails")) return NULL;
+  const size_t blocks = word_count / 4;
+  if (blocks * UPF_NOISE_BLOCK < (size_t)skip + n) return fail(env, 1, FN, "too few blocks for the values asked for");
+  normals_job *job = calloc(1, sizeof *job);
+  if (!job) return fail(env, 1, FN, "out of memory");
+  *job = (normals_job){.words = words, .blocks = blocks, .skip = (size_t)skip, .n = n, .out = out, .segments = segments, .tails = tails};
+  const int held[4] = {0, 2, 3, 4};
+  for (int k = 0; k < 4; k++) CHECK(napi_create_reference(env, argv[held[k]], 1, &job->refs[k]));
+  napi_value promise, name;
+  CHECK(napi_create_promise(env, &job->deferred, &promise));
+  CHECK(napi_create_string_utf8(env, FN, NAPI_AUTO_LENGTH, &name));
+  CHECK(napi_create_async_work(env, NULL, name, normals_execute, normals_complete, job, &job->work));
+  CHECK(napi_queue_async_work(env, job->work));
+  return promise;
+}
+#undef FN
+
 /* copyRect(src, planes, h, w, y0, x0, th, tw, out) */
 #define FN "copyRect"
 static napi_value copy_rect(napi_env env, napi_callback_info info) {
@@ -342,6 +407,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"solverStep", NULL, solver_step, NULL, NULL, NULL, napi_enumerable, NULL},
       {"fade", NULL, fade, NULL, NULL, NULL, napi_enumerable, NULL},
       {"normals", NULL, normals, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"normalsAsync", NULL, normals_async, NULL, NULL, NULL, napi_enumerable, NULL},
       {"copyRect", NULL, copy_rect, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof functions / sizeof functions[0], functions) != napi_ok) return NULL;

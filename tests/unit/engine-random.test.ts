@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { gaussianNoise } from '../../main/engine/random/gaussian';
+import { fillGaussianNoiseAsync, gaussianNoise } from '../../main/engine/random/gaussian';
 import { philox4x32 } from '../../main/engine/random/philox';
 
 function mean(a: Float32Array): number {
@@ -38,6 +38,14 @@ describe('gaussianNoise', () => {
 
   it('is deterministic for a seed and stream', () => {
     expect(Array.from(gaussianNoise(666, [3, 14], 1000))).toEqual(Array.from(gaussianNoise(666, [3, 14], 1000)));
+  });
+
+  it('draws the same values on a worker thread, several draws at once', async () => {
+    const outs = [new Float32Array(5000), new Float32Array(3000), new Float32Array(1)];
+    await Promise.all([fillGaussianNoiseAsync(666, [3, 14], outs[0]), fillGaussianNoiseAsync(666, [3, 15], outs[1], 1500), fillGaussianNoiseAsync(1, [2], outs[2], 1023)]);
+    expect(Array.from(outs[0])).toEqual(Array.from(gaussianNoise(666, [3, 14], 5000)));
+    expect(Array.from(outs[1])).toEqual(Array.from(gaussianNoise(666, [3, 15], 3000, 1500)));
+    expect(Array.from(outs[2])).toEqual(Array.from(gaussianNoise(1, [2], 1, 1023)));
   });
 
   it('has mean ~0 and std ~1', () => {

@@ -65,6 +65,9 @@ export function sessionOptionsFor(
     logSeverityLevel: 3,
   };
   if (execution.threads > 0) options.intraOpNumThreads = execution.threads;
+  // The engine shares the CPU with its own ffmpeg decoder and encoder and with its host-side loops between calls:
+  // idle onnxruntime threads that spin waiting for the next parallel section take the cores those need.
+  options.extra = { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } };
   return options;
 }
 

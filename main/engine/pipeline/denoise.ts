@@ -6,7 +6,7 @@
 import kernels from '@upframe/native-kernels';
 import type { PackManifest } from '../pack/manifest';
 import { crossFadeWeight, type TemporalChunk } from '../plan/temporal-chunks';
-import { fillGaussianNoise } from '../random/gaussian';
+import { fillGaussianNoiseAsync } from '../random/gaussian';
 import { combineGuidance } from '../sampler/guidance';
 import type { Sampler } from '../sampler/sampler';
 import type { NoiseSchedule } from '../schedule/noise-schedule';
@@ -61,7 +61,6 @@ export async function runDenoiseLoop(inputs: DenoiseInputs): Promise<void> {
   // Chunk-sized buffers in the denoiser's channel-major layout [C, F, h, w], reused while the chunk length holds
   // (every pass over a latent costs like a pass over the output pixels, and fresh arrays of this size cost GC).
   const buffers = new ChunkBuffers(frameSize, state !== null);
-  const frameNoise = new Float32Array(frameSize);
 
   for (let i = 0; i < sampler.evaluations; i++) {
     const sigmaVe = sampler.sigmaVe(i);
@@ -80,6 +79,15 @@ export async function runDenoiseLoop(inputs: DenoiseInputs): Promise<void> {
       const chunk = chunks[c];
       const count = chunk.end - chunk.start;
       const { xVe, xVp, stateCm } = buffers.forFrames(count);
+      // Frames from the next chunk's start on are shared with it: they are stepped with it, after the cross-fade.
+      const finalEnd = c + 1 < chunks.length ? chunks[c + 1].start : chunk.end;
+      const finalFrames = finalEnd - chunk.start;
+      // The step noise of this chunk's final frames is drawn on worker threads while the model runs. Should this chunk
+      // fail before its step, the error that ends the loop is the one reported; the draw's own outcome no longer
+      // matters, so it is marked handled here and awaited (rethrowing) only at the step.
+      const noise = noisy ? buffers.noise(finalFrames) : null;
+      const noiseDrawn = noise ? drawStepNoise(inputs.seed, i, chunk.start, finalFrames, frameSize, noise) : null;
+      noiseDrawn?.catch(() => undefined);
       await clock.time('denoise', () => x.readChannelMajor(chunk.start, chunk.end, xVe, count));
       let started = performance.now();
       kernels.scale(xVp, xVe, cIn);
@@ -114,9 +122,7 @@ export async function runDenoiseLoop(inputs: DenoiseInputs): Promise<void> {
       const x0 = cond;
       predictionToX0InPlace(x0, xVp, alpha, sigma, guidanceFactor, manifest.schedule.prediction, 'The denoiser');
       if (pending) crossFadeChannelMajor(pending.x0, pending.frames, x0, count, channels, plane);
-      // Frames from the next chunk's start on are shared with it: keep their x0 for its cross-fade.
-      const finalEnd = c + 1 < chunks.length ? chunks[c + 1].start : chunk.end;
-      const finalFrames = finalEnd - chunk.start;
+      // The frames shared with the next chunk keep their x0 for its cross-fade.
       const shared = chunk.end - finalEnd;
       pending = shared > 0 ? { frames: shared, x0: sliceFramesChannelMajor(x0, count, finalFrames, shared, channels, plane, buffers.pendingBuffer(pending, shared * frameSize)) } : null;
       clock.add('blend', (performance.now() - started) / 1000);
@@ -127,8 +133,8 @@ export async function runDenoiseLoop(inputs: DenoiseInputs): Promise<void> {
           if (i === 0) stateCm.fill(0);
           else await (state as LatentStore).readChannelMajor(chunk.start, finalEnd, stateCm, count);
         }
+        await noiseDrawn;
         for (let f = 0; f < finalFrames; f++) {
-          if (noisy) fillGaussianNoise(inputs.seed, [NOISE_STREAM.step, i, chunk.start + f], frameNoise);
           for (let ch = 0; ch < channels; ch++) {
             const from = (ch * count + f) * plane;
             sampler.step(
@@ -136,7 +142,7 @@ export async function runDenoiseLoop(inputs: DenoiseInputs): Promise<void> {
               xVe.subarray(from, from + plane),
               x0.subarray(from, from + plane),
               stateCm ? stateCm.subarray(from, from + plane) : null,
-              noisy ? frameNoise.subarray(ch * plane, (ch + 1) * plane) : null,
+              noise ? noise.subarray(f * frameSize + ch * plane, f * frameSize + (ch + 1) * plane) : null,
             );
           }
         }
@@ -171,6 +177,15 @@ class ChunkBuffers {
     return reuse;
   }
 
+  private noiseArray: Float32Array | null = null;
+
+  /** Room for the step noise of `frames` frames (frame-major), reused across chunks. */
+  noise(frames: number): Float32Array {
+    const size = frames * this.frameSize;
+    if (!this.noiseArray || this.noiseArray.length < size) this.noiseArray = new Float32Array(size);
+    return this.noiseArray.subarray(0, size);
+  }
+
   forFrames(frames: number): ChunkArrays {
     if (this.views?.frames === frames) return this.views.arrays;
     if (frames > this.capacity || !this.arrays) {
@@ -192,6 +207,15 @@ class ChunkBuffers {
     this.views = { frames, arrays };
     return arrays;
   }
+}
+
+/** The step-i noise of frames [start, start + frames), one stream per (step, frame), frame-major into `out`. */
+function drawStepNoise(seed: number, step: number, start: number, frames: number, frameSize: number, out: Float32Array): Promise<unknown> {
+  const draws: Promise<void>[] = [];
+  for (let f = 0; f < frames; f++) {
+    draws.push(fillGaussianNoiseAsync(seed, [NOISE_STREAM.step, step, start + f], out.subarray(f * frameSize, (f + 1) * frameSize)));
+  }
+  return Promise.all(draws);
 }
 
 /** Frames [from, from + n) of a channel-major [C, frames, plane] array into `out` as [C, n, plane]. */

@@ -85,6 +85,18 @@ export class LatentStore {
     if (out.length !== frames * this.frameFloats || at < 0 || at + end - start > frames) {
       throw new Error(`Channel-major read of frames [${start}, ${end}) does not fit an array of ${frames} frames at ${at}.`);
     }
+    const backing = this.backing;
+    if (backing.kind === 'memory') {
+      // Plane copies, no promise each: the pipeline reads every chunk at every solver step.
+      const slots = new Float32Array(backing.bytes.buffer, backing.bytes.byteOffset, backing.bytes.byteLength / 4);
+      for (let f = start; f < end; f++) {
+        for (let c = 0; c < channels; c++) {
+          const from = (f * channels + c) * plane;
+          out.set(slots.subarray(from, from + plane), (c * frames + f - start + at) * plane);
+        }
+      }
+      return;
+    }
     const reads: Promise<void>[] = [];
     for (let f = start; f < end; f++) {
       for (let c = 0; c < channels; c++) {
@@ -102,6 +114,17 @@ export class LatentStore {
     const plane = this.frameFloats / channels;
     if (data.length !== frames * this.frameFloats || at < 0 || at + count > frames) {
       throw new Error(`Channel-major write of ${count} frames does not fit an array of ${frames} frames at ${at}.`);
+    }
+    const backing = this.backing;
+    if (backing.kind === 'memory') {
+      const slots = new Float32Array(backing.bytes.buffer, backing.bytes.byteOffset, backing.bytes.byteLength / 4);
+      for (let j = 0; j < count; j++) {
+        for (let c = 0; c < channels; c++) {
+          const from = (c * frames + j + at) * plane;
+          slots.set(data.subarray(from, from + plane), ((start + j) * channels + c) * plane);
+        }
+      }
+      return;
     }
     const writes: Promise<void>[] = [];
     for (let j = 0; j < count; j++) {

@@ -30,28 +30,46 @@ export function gaussianNoise(seed: number, stream: readonly number[], length: n
 
 /** As gaussianNoise, written into `out` (its whole length), so hot loops reuse one buffer. */
 export function fillGaussianNoise(seed: number, stream: readonly number[], out: Float32Array, offset = 0): void {
+  const blocks = seedBlocks(seed, stream, out.length, offset, sharedWords);
+  if (!blocks) return;
+  sharedWords = blocks.words;
+  const tables = quantileTables();
+  kernels.normals(blocks.words.subarray(0, 4 * blocks.count), blocks.skip, out, tables.segments, tables.tails);
+}
+
+/** As fillGaussianNoise, on a worker thread: `out` is written when the promise resolves and must not be used before,
+ *  so the caller can go on with other work (the denoise loop draws the next step's noise while the model runs). */
+export async function fillGaussianNoiseAsync(seed: number, stream: readonly number[], out: Float32Array, offset = 0): Promise<void> {
+  const blocks = seedBlocks(seed, stream, out.length, offset, null);
+  if (!blocks) return;
+  const tables = quantileTables();
+  await kernels.normalsAsync(blocks.words, blocks.skip, out, tables.segments, tables.tails);
+}
+
+/** The Philox seed words of the blocks holding elements [offset, offset + length) (into `reuse` when it is large
+ *  enough), and how many of the first block's elements come before offset; null for no elements. */
+function seedBlocks(seed: number, stream: readonly number[], length: number, offset: number, reuse: Uint32Array | null): { words: Uint32Array; count: number; skip: number } | null {
   checkId('seed', seed);
   stream.forEach((id, i) => checkId(`stream id ${i}`, id));
   checkId('noise offset', offset);
-  const length = out.length;
-  if (length === 0) return;
+  if (length === 0) return null;
   const [streamA, streamB] = hashStream(stream);
   const key0 = seed >>> 0;
   const key1 = Math.floor(seed / TWO_POW_32) >>> 0;
   const first = Math.floor(offset / BLOCK);
-  const blocks = Math.floor((offset + length - 1) / BLOCK) - first + 1;
-  if (words.length < 4 * blocks) words = new Uint32Array(4 * blocks);
-  const block = words.subarray(0, 4 * blocks);
-  for (let b = 0; b < blocks; b++) {
+  const count = Math.floor((offset + length - 1) / BLOCK) - first + 1;
+  const words = reuse && reuse.length >= 4 * count ? reuse : new Uint32Array(4 * count);
+  const block = new Uint32Array(4);
+  for (let b = 0; b < count; b++) {
     const index = first + b;
-    philox4x32(index >>> 0, Math.floor(index / TWO_POW_32) >>> 0, streamA, streamB, key0, key1, block.subarray(4 * b, 4 * b + 4));
+    philox4x32(index >>> 0, Math.floor(index / TWO_POW_32) >>> 0, streamA, streamB, key0, key1, block);
+    words.set(block, 4 * b);
   }
-  const tables = quantileTables();
-  kernels.normals(block, offset - first * BLOCK, out, tables.segments, tables.tails);
+  return { words, count, skip: offset - first * BLOCK };
 }
 
-/** The blocks' Philox words, kept between calls. */
-let words = new Uint32Array(0);
+/** The synchronous path's seed words, kept between calls. */
+let sharedWords: Uint32Array | null = null;
 
 const SEGMENTS = 65536;
 const INV_2_32 = 1 / TWO_POW_32;
