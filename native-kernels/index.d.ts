@@ -6,6 +6,8 @@
  *  weights (all tiles' w(y) w(x) sum to 1 at every pixel). Tiles come in row-major order and cover the picture. */
 declare namespace kernels {
   type BlendTile = { data: Float32Array; y0: number; x0: number; th: number; tw: number; wy: Float32Array; wx: Float32Array };
+  /** One frame of a blendFramesAsync batch, with blendFrame's outputs. */
+  type BlendOutput = { frame: number; previous: Float32Array | null; fade: number; keep: Float32Array | null; rgb: Uint8Array | null };
 }
 
 declare const kernels: {
@@ -26,6 +28,10 @@ declare const kernels: {
     rgb: Uint8Array | null,
     scratch: Float32Array,
   ): boolean;
+  /** blendFrame for each entry in order, on a libuv worker thread (with scratch of its own). The arrays are held until
+   *  the promise settles and must not be written (the outputs not read) before; it resolves false when a value to
+   *  quantise was NaN or infinite. */
+  blendFramesAsync(tiles: kernels.BlendTile[], crop: Int32Array, frames: kernels.BlendOutput[]): Promise<boolean>;
   /**
    * Bilinear resize of packed rgb24 to planar [3, ph, pw] in [-1, 1]: dims = [sw, sh, dw, dh, pw, ph, left, top], the
    * dw x dh picture at (left, top), the rest `pad`. Taps per destination column / row: lo, hi and the weight of hi.

@@ -103,70 +103,207 @@ static napi_value boolean(napi_env env, int value) {
 
 #define INT_MAX_PIXELS 1073741823
 
-/* blendFrame(tiles, frame, crop Int32Array[6], previous | null, fade, keep | null, rgb | null, scratch) -> finite */
-#define FN "blendFrame"
-static napi_value blend_frame(napi_env env, napi_callback_info info) {
-  ARGS(8);
-  bool is_array = false;
-  CHECK(napi_is_array(env, argv[0], &is_array));
-  if (!is_array) return fail(env, 0, FN, "tiles must be an array");
-  uint32_t count;
-  CHECK(napi_get_array_length(env, argv[0], &count));
-  if (count == 0 || count > 4096) return fail(env, 1, FN, "tiles must hold 1 to 4096 tiles");
-  int64_t frame;
-  if (!integer(env, argv[1], 0, INT_MAX_PIXELS, &frame, FN, "frame")) return NULL;
-  int32_t *c;
-  if (!typed(env, argv[2], napi_int32_array, 6, 0, (void **)&c, NULL, FN, "crop")) return NULL;
-  const upf_crop crop = {c[0], c[1], c[2], c[3], c[4], c[5]};
-  if (crop.width < 1 || crop.height < 1 || crop.left < 0 || crop.top < 0 || crop.left + crop.width > crop.padded_w ||
-      crop.top + crop.height > crop.padded_h) {
-    return fail(env, 1, FN, "crop must be a non-empty rectangle inside the padded picture");
-  }
-  const size_t plane = (size_t)crop.width * crop.height;
-  float *previous, *keep, *scratch;
-  uint8_t *rgb;
-  double fade;
-  if (!typed(env, argv[3], napi_float32_array, 3 * plane, 1, (void **)&previous, NULL, FN, "previous")) return NULL;
-  if (!number(env, argv[4], &fade, FN, "fade")) return NULL;
-  if (!typed(env, argv[5], napi_float32_array, 3 * plane, 1, (void **)&keep, NULL, FN, "keep")) return NULL;
-  if (!typed(env, argv[6], napi_uint8_array, 3 * plane, 1, (void **)&rgb, NULL, FN, "rgb")) return NULL;
-  if (!typed(env, argv[7], napi_float32_array, 4 * (size_t)crop.width, 0, (void **)&scratch, NULL, FN, "scratch")) return NULL;
+#define MAX_TILES 4096
 
-  upf_tile *tiles = calloc(count, sizeof *tiles);
-  if (!tiles) return fail(env, 1, FN, "out of memory");
-  napi_value result = NULL;
-  for (uint32_t i = 0; i < count; i++) {
+/* The tiles (an array of { data, y0, x0, th, tw, wy, wx }) into a new array of `*count`, each with data for frames
+ * [0, frames); NULL with an exception pending when one is not usable. */
+static upf_tile *read_tiles(napi_env env, napi_value array, const upf_crop *crop, int64_t frames, uint32_t *count,
+                            const char *fn) {
+  bool is_array = false;
+  if (napi_is_array(env, array, &is_array) != napi_ok) return throw_last(env), NULL;
+  if (!is_array) return fail(env, 0, fn, "tiles must be an array"), NULL;
+  if (napi_get_array_length(env, array, count) != napi_ok) return throw_last(env), NULL;
+  if (*count == 0 || *count > MAX_TILES) return fail(env, 1, fn, "tiles must hold 1 to 4096 tiles"), NULL;
+  upf_tile *tiles = calloc(*count, sizeof *tiles);
+  if (!tiles) return fail(env, 1, fn, "out of memory"), NULL;
+  for (uint32_t i = 0; i < *count; i++) {
     napi_value tile, field;
     int64_t g[4];
     static const char *geometry[] = {"y0", "x0", "th", "tw"};
-    if (napi_get_element(env, argv[0], i, &tile) != napi_ok) goto done_error;
+    if (napi_get_element(env, array, i, &tile) != napi_ok) goto error;
     for (int k = 0; k < 4; k++) {
-      if (napi_get_named_property(env, tile, geometry[k], &field) != napi_ok) goto done_error;
-      if (!integer(env, field, k < 2 ? 0 : 1, INT_MAX_PIXELS, &g[k], FN, geometry[k])) goto done;
+      if (napi_get_named_property(env, tile, geometry[k], &field) != napi_ok) goto error;
+      if (!integer(env, field, k < 2 ? 0 : 1, INT_MAX_PIXELS, &g[k], fn, geometry[k])) goto failed;
     }
     tiles[i].y0 = (int)g[0];
     tiles[i].x0 = (int)g[1];
     tiles[i].th = (int)g[2];
     tiles[i].tw = (int)g[3];
-    if (g[0] + g[2] > crop.padded_h || g[1] + g[3] > crop.padded_w) {
-      fail(env, 1, FN, "a tile lies outside the padded picture");
-      goto done;
+    if (g[0] + g[2] > crop->padded_h || g[1] + g[3] > crop->padded_w) {
+      fail(env, 1, fn, "a tile lies outside the padded picture");
+      goto failed;
     }
-    const size_t tile_floats = (size_t)(frame + 1) * 3 * (size_t)g[2] * (size_t)g[3];
-    if (napi_get_named_property(env, tile, "data", &field) != napi_ok) goto done_error;
-    if (!typed(env, field, napi_float32_array, tile_floats, 0, (void **)&tiles[i].data, NULL, FN, "tile data")) goto done;
-    if (napi_get_named_property(env, tile, "wy", &field) != napi_ok) goto done_error;
-    if (!typed(env, field, napi_float32_array, (size_t)g[2], 0, (void **)&tiles[i].wy, NULL, FN, "wy")) goto done;
-    if (napi_get_named_property(env, tile, "wx", &field) != napi_ok) goto done_error;
-    if (!typed(env, field, napi_float32_array, (size_t)g[3], 0, (void **)&tiles[i].wx, NULL, FN, "wx")) goto done;
+    const size_t tile_floats = (size_t)frames * 3 * (size_t)g[2] * (size_t)g[3];
+    if (napi_get_named_property(env, tile, "data", &field) != napi_ok) goto error;
+    if (!typed(env, field, napi_float32_array, tile_floats, 0, (void **)&tiles[i].data, NULL, fn, "tile data")) goto failed;
+    if (napi_get_named_property(env, tile, "wy", &field) != napi_ok) goto error;
+    if (!typed(env, field, napi_float32_array, (size_t)g[2], 0, (void **)&tiles[i].wy, NULL, fn, "wy")) goto failed;
+    if (napi_get_named_property(env, tile, "wx", &field) != napi_ok) goto error;
+    if (!typed(env, field, napi_float32_array, (size_t)g[3], 0, (void **)&tiles[i].wx, NULL, fn, "wx")) goto failed;
   }
-  result = boolean(env, !upf_blend_frame(tiles, (int)count, (int)frame, &crop, previous, fade, keep, rgb, scratch));
-  goto done;
-done_error:
+  return tiles;
+error:
   throw_last(env);
-done:
+failed:
   free(tiles);
-  return result;
+  return NULL;
+}
+
+static int read_crop(napi_env env, napi_value value, upf_crop *crop, const char *fn) {
+  int32_t *c;
+  if (!typed(env, value, napi_int32_array, 6, 0, (void **)&c, NULL, fn, "crop")) return 0;
+  *crop = (upf_crop){c[0], c[1], c[2], c[3], c[4], c[5]};
+  if (crop->width < 1 || crop->height < 1 || crop->left < 0 || crop->top < 0 || crop->left + crop->width > crop->padded_w ||
+      crop->top + crop->height > crop->padded_h) {
+    return fail(env, 1, fn, "crop must be a non-empty rectangle inside the padded picture"), 0;
+  }
+  return 1;
+}
+
+/* One frame's outputs: previous | null, fade, keep | null, rgb | null, checked against the crop. */
+typedef struct {
+  int frame;
+  const float *previous;
+  double fade;
+  float *keep;
+  uint8_t *rgb;
+} frame_outputs;
+
+static int read_outputs(napi_env env, napi_value previous, napi_value fade, napi_value keep, napi_value rgb,
+                        const upf_crop *crop, frame_outputs *out, const char *fn) {
+  const size_t plane = (size_t)crop->width * crop->height;
+  if (!typed(env, previous, napi_float32_array, 3 * plane, 1, (void **)&out->previous, NULL, fn, "previous")) return 0;
+  if (!number(env, fade, &out->fade, fn, "fade")) return 0;
+  if (!typed(env, keep, napi_float32_array, 3 * plane, 1, (void **)&out->keep, NULL, fn, "keep")) return 0;
+  if (!typed(env, rgb, napi_uint8_array, 3 * plane, 1, (void **)&out->rgb, NULL, fn, "rgb")) return 0;
+  if (out->previous && out->previous == out->keep) return fail(env, 0, fn, "previous and keep must be different arrays"), 0;
+  return 1;
+}
+
+/* blendFrame(tiles, frame, crop Int32Array[6], previous | null, fade, keep | null, rgb | null, scratch) -> finite */
+#define FN "blendFrame"
+static napi_value blend_frame(napi_env env, napi_callback_info info) {
+  ARGS(8);
+  upf_crop crop;
+  int64_t frame;
+  float *scratch;
+  frame_outputs out;
+  if (!integer(env, argv[1], 0, INT_MAX_PIXELS, &frame, FN, "frame")) return NULL;
+  if (!read_crop(env, argv[2], &crop, FN)) return NULL;
+  if (!read_outputs(env, argv[3], argv[4], argv[5], argv[6], &crop, &out, FN)) return NULL;
+  if (!typed(env, argv[7], napi_float32_array, 4 * (size_t)crop.width, 0, (void **)&scratch, NULL, FN, "scratch")) return NULL;
+  uint32_t count;
+  upf_tile *tiles = read_tiles(env, argv[0], &crop, frame + 1, &count, FN);
+  if (!tiles) return NULL;
+  const int bad = upf_blend_frame(tiles, (int)count, (int)frame, &crop, out.previous, out.fade, out.keep, out.rgb, scratch);
+  free(tiles);
+  return boolean(env, !bad);
+}
+#undef FN
+
+/* blendFramesAsync(tiles, crop, frames: { frame, previous, fade, keep, rgb }[]) -> Promise<finite>: blendFrame for
+ * each entry in order, on a libuv worker thread. The arguments are held until it settles and must not be touched
+ * (or, for the outputs, read) before then. */
+typedef struct {
+  napi_async_work work;
+  napi_deferred deferred;
+  napi_ref refs[3];
+  upf_tile *tiles;
+  uint32_t tile_count;
+  upf_crop crop;
+  frame_outputs *frames;
+  uint32_t frame_count;
+  float *scratch;
+  int bad;
+} blend_job;
+
+static void blend_execute(napi_env env, void *data) {
+  (void)env;
+  blend_job *job = data;
+  for (uint32_t i = 0; i < job->frame_count; i++) {
+    const frame_outputs *f = &job->frames[i];
+    job->bad |= upf_blend_frame(job->tiles, (int)job->tile_count, f->frame, &job->crop, f->previous, f->fade, f->keep,
+                                f->rgb, job->scratch);
+  }
+}
+
+static void free_blend_job(napi_env env, blend_job *job) {
+  for (int k = 0; k < 3; k++) {
+    if (job->refs[k]) napi_delete_reference(env, job->refs[k]);
+  }
+  free(job->tiles);
+  free(job->frames);
+  free(job->scratch);
+  free(job);
+}
+
+static void blend_complete(napi_env env, napi_status status, void *data) {
+  blend_job *job = data;
+  if (status == napi_ok) {
+    napi_resolve_deferred(env, job->deferred, boolean(env, !job->bad));
+  } else {
+    napi_value message, error;
+    napi_create_string_utf8(env, "blendFramesAsync: the work was cancelled", NAPI_AUTO_LENGTH, &message);
+    napi_create_error(env, NULL, message, &error);
+    napi_reject_deferred(env, job->deferred, error);
+  }
+  napi_delete_async_work(env, job->work);
+  free_blend_job(env, job);
+}
+
+#define FN "blendFramesAsync"
+static napi_value blend_frames_async(napi_env env, napi_callback_info info) {
+  ARGS(3);
+  blend_job *job = calloc(1, sizeof *job);
+  if (!job) return fail(env, 1, FN, "out of memory");
+  napi_value promise = NULL;
+  if (!read_crop(env, argv[1], &job->crop, FN)) goto failed;
+  bool is_array = false;
+  if (napi_is_array(env, argv[2], &is_array) != napi_ok) goto error;
+  if (!is_array) {
+    fail(env, 0, FN, "frames must be an array");
+    goto failed;
+  }
+  if (napi_get_array_length(env, argv[2], &job->frame_count) != napi_ok) goto error;
+  job->frames = calloc(job->frame_count ? job->frame_count : 1, sizeof *job->frames);
+  job->scratch = malloc(sizeof(float) * 4 * (size_t)job->crop.width);
+  if (!job->frames || !job->scratch) {
+    fail(env, 1, FN, "out of memory");
+    goto failed;
+  }
+  int64_t last = 0;
+  for (uint32_t i = 0; i < job->frame_count; i++) {
+    napi_value entry, frame, previous, fade, keep, rgb;
+    int64_t index;
+    if (napi_get_element(env, argv[2], i, &entry) != napi_ok || napi_get_named_property(env, entry, "frame", &frame) != napi_ok ||
+        napi_get_named_property(env, entry, "previous", &previous) != napi_ok ||
+        napi_get_named_property(env, entry, "fade", &fade) != napi_ok || napi_get_named_property(env, entry, "keep", &keep) != napi_ok ||
+        napi_get_named_property(env, entry, "rgb", &rgb) != napi_ok) {
+      goto error;
+    }
+    if (!integer(env, frame, 0, INT_MAX_PIXELS, &index, FN, "frame")) goto failed;
+    if (!read_outputs(env, previous, fade, keep, rgb, &job->crop, &job->frames[i], FN)) goto failed;
+    job->frames[i].frame = (int)index;
+    if (index > last) last = index;
+  }
+  job->tiles = read_tiles(env, argv[0], &job->crop, last + 1, &job->tile_count, FN);
+  if (!job->tiles) goto failed;
+  for (int k = 0; k < 3; k++) {
+    if (napi_create_reference(env, argv[k], 1, &job->refs[k]) != napi_ok) goto error;
+  }
+  napi_value name;
+  if (napi_create_promise(env, &job->deferred, &promise) != napi_ok ||
+      napi_create_string_utf8(env, FN, NAPI_AUTO_LENGTH, &name) != napi_ok ||
+      napi_create_async_work(env, NULL, name, blend_execute, blend_complete, job, &job->work) != napi_ok ||
+      napi_queue_async_work(env, job->work) != napi_ok) {
+    goto error;
+  }
+  return promise;
+error:
+  throw_last(env);
+failed:
+  free_blend_job(env, job);
+  return NULL;
 }
 #undef FN
 
@@ -400,6 +537,7 @@ static napi_value copy_rect(napi_env env, napi_callback_info info) {
 static napi_value init(napi_env env, napi_value exports) {
   const napi_property_descriptor functions[] = {
       {"blendFrame", NULL, blend_frame, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"blendFramesAsync", NULL, blend_frames_async, NULL, NULL, NULL, napi_enumerable, NULL},
       {"resizeBilinear", NULL, resize_bilinear, NULL, NULL, NULL, napi_enumerable, NULL},
       {"scale", NULL, scale, NULL, NULL, NULL, napi_enumerable, NULL},
       {"guidance", NULL, guidance, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -210,6 +210,29 @@ describe('openFrameWriter', () => {
     expect(raw.equals(Buffer.concat(expected))).toBe(true);
   });
 
+  it('buffers taken aheadFrames at a time, filled and then written in order, arrive intact', async () => {
+    const dir = path.join(temp.dir, 'png-ahead');
+    const [width, height] = [256, 192];
+    const ahead = 3;
+    const writer = await openFrameWriter({ ffmpeg: FFMPEG, output: { kind: 'frames', dir }, width, height, fps: 30, aheadFrames: ahead });
+    const expected: Buffer[] = [];
+    for (let n = 0; n < 15; n += ahead) {
+      const taken = Array.from({ length: ahead }, () => writer.frameBuffer());
+      expect(new Set(taken).size).toBe(ahead);
+      taken.forEach((buffer, i) => {
+        const frame = gradientFrame(width, height, n + i);
+        expected.push(Buffer.from(frame.data));
+        buffer.set(frame.data);
+      });
+      for (const buffer of taken) await writer.write({ width, height, data: buffer });
+    }
+    await writer.finish();
+    const raw = execFileSync(FFMPEG, ['-v', 'error', '-i', path.join(dir, 'frame-%06d.png'), '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'], {
+      maxBuffer: 15 * width * height * 3 + 1,
+    });
+    expect(raw.equals(Buffer.concat(expected))).toBe(true);
+  });
+
   it('refuses a non-empty frames folder and a wrong frame size', async () => {
     const dir = path.join(temp.dir, 'png-out');
     await expect(openFrameWriter({ ffmpeg: FFMPEG, output: { kind: 'frames', dir }, width: 32, height: 24, fps: 30 })).rejects.toThrow(/not empty/);

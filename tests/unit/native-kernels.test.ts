@@ -79,6 +79,25 @@ describe('blendFrame', () => {
     expect(kernels.blendFrame([tile], 0, new Int32Array([2, 1, 0, 0, 2, 1]), null, 1, null, rgb, new Float32Array(8))).toBe(false);
   });
 
+  it('blends a batch of frames on a worker thread as blendFrame does one by one', async () => {
+    const previous = random(3 * 4 * 2, 11);
+    const outputs = () => ({ keep: new Float32Array(24), rgb: [new Uint8Array(24), new Uint8Array(24)] });
+    const sync = outputs();
+    kernels.blendFrame([left, right], 0, crop, previous, 0.5, sync.keep, sync.rgb[0], new Float32Array(16));
+    kernels.blendFrame([left, right], 1, crop, null, 1, null, sync.rgb[1], new Float32Array(16));
+    const async = outputs();
+    const batch = [
+      { frame: 0, previous, fade: 0.5, keep: async.keep, rgb: async.rgb[0] },
+      { frame: 1, previous: null, fade: 1, keep: null, rgb: async.rgb[1] },
+    ];
+    await expect(kernels.blendFramesAsync([left, right], crop, batch)).resolves.toBe(true);
+    expect(Array.from(async.keep)).toEqual(Array.from(sync.keep));
+    expect(async.rgb.map((a) => Array.from(a))).toEqual(sync.rgb.map((a) => Array.from(a)));
+    // Checked before any work starts: an output short for the crop, or keep over previous.
+    expect(() => kernels.blendFramesAsync([left], crop, [{ frame: 0, previous: null, fade: 1, keep: null, rgb: new Uint8Array(3) }])).toThrow(/rgb has 3 values/);
+    expect(() => kernels.blendFramesAsync([left], crop, [{ frame: 0, previous, fade: 1, keep: previous, rgb: null }])).toThrow(/different arrays/);
+  });
+
   it('refuses arrays too short for the frame, tiles outside the picture and crops outside it, naming the argument', () => {
     const scratch = new Float32Array(16);
     expect(() => kernels.blendFrame([left, right], 2, crop, null, 1, null, new Uint8Array(24), scratch)).toThrow(/tile data has 96 values; 144 needed/);

@@ -20,7 +20,8 @@ export type FrameWriter = {
   /** Frames passed on to ffmpeg so far (frames outside `keep` are not counted). */
   framesWritten(): number;
   /** A frame-sized buffer no queued write still holds, to fill and pass to write(): callers that produce many
-   *  frames reuse a few buffers instead of allocating one per frame. */
+   *  frames reuse a few buffers instead of allocating one per frame. Up to `aheadFrames` (1 by default) may be taken
+   *  before the first of them is written; they must be written in the order they were taken. */
   frameBuffer(): Uint8Array;
 };
 
@@ -41,6 +42,8 @@ export async function openFrameWriter(opts: {
   /** An ffmpeg filter chain applied to the written frames before encoding (e.g. interpolation and a resize);
    *  `keep` still counts the frames given to write(). */
   videoFilter?: string;
+  /** frameBuffer() buffers a caller may hold, taken and not yet written, at once (1 by default). */
+  aheadFrames?: number;
 }): Promise<FrameWriter> {
   const { width, height, fps, output } = opts;
   if (!(Number.isInteger(width) && Number.isInteger(height) && width > 0 && height > 0)) {
@@ -121,7 +124,11 @@ export async function openFrameWriter(opts: {
   const keepFirst = opts.keep?.first ?? 0;
   const keepEnd = opts.keep ? opts.keep.first + opts.keep.count : Infinity;
 
-  // IN_FLIGHT writes can be queued when write() returns, so one more buffer than that is always free.
+  // IN_FLIGHT writes can be queued when write() returns, and the caller holds up to aheadFrames taken but not yet
+  // written: a ring of both together never hands out a buffer either still uses.
+  const aheadFrames = opts.aheadFrames ?? 1;
+  if (!Number.isInteger(aheadFrames) || aheadFrames < 1) throw new Error(`aheadFrames must be a whole number >= 1, got ${aheadFrames}`);
+  const ringSize = IN_FLIGHT + aheadFrames;
   const ring: Uint8Array[] = [];
   let ringNext = 0;
 
@@ -177,7 +184,7 @@ export async function openFrameWriter(opts: {
     framesWritten: () => written,
     frameBuffer() {
       const slot = ringNext;
-      ringNext = (ringNext + 1) % (IN_FLIGHT + 1);
+      ringNext = (ringNext + 1) % ringSize;
       return (ring[slot] ??= new Uint8Array(frameBytes));
     },
     async abort() {

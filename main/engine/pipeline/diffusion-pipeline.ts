@@ -21,7 +21,7 @@ import type { EngineResult, EnhanceJobSpec, ExecutionOptions, JobHooks, PackRunt
 import { NOISE_STREAM, plannedDenoiserCalls, runDenoiseLoop } from './denoise';
 import { LatentStore, type LatentShape } from './latent-store';
 import { JobProgress, StageClock } from './progress';
-import { decodeLatents, type DecodeTiling } from './vae-decode';
+import { decodeFramesAhead, decodeLatents, type DecodeTiling } from './vae-decode';
 
 export const TEST_PACK_NOTE = 'Test pack: proves the engine, not an enhancement';
 
@@ -169,6 +169,11 @@ export async function runDiffusionJob(spec: EnhanceJobSpec, hooks: JobHooks, dep
     }
 
     // 8-10. Decode in chunks and tiles, crop, and stream the frames out (a whole file converted to the exact rate).
+    const tiling: DecodeTiling = {
+      ...manifest.decode,
+      tileH: work.tileH,
+      tileW: work.tileW,
+    };
     const exact = spec.keep || spec.output.kind === 'chunk' ? null : exactRateConversion(outputFps, settings.targetFps, frames.total);
     if (exact) notes.push(exact.note);
     writer = await clock.time('write', () =>
@@ -181,14 +186,10 @@ export async function runDiffusionJob(spec: EnhanceJobSpec, hooks: JobHooks, dep
         audioFrom: spec.output.kind === 'video' ? { file: spec.input, startSec: spec.startSec ?? 0, endSec: (spec.startSec ?? 0) + keyCount / inputFps } : undefined,
         keep: spec.keep,
         ...(exact ? { videoFilter: exact.filters.join(',') } : {}),
+        aheadFrames: decodeFramesAhead(tiling, frames.total),
       }),
     );
     const activeWriter = writer;
-    const tiling: DecodeTiling = {
-      ...manifest.decode,
-      tileH: work.tileH,
-      tileW: work.tileW,
-    };
     await decodeLatents({
       runtime,
       latents: x,
