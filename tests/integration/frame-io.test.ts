@@ -210,6 +210,19 @@ describe('openFrameWriter', () => {
     expect(raw.equals(Buffer.concat(expected))).toBe(true);
   });
 
+  it('keeps every frame of a clip whose decoder finished before the frames were asked for', async () => {
+    const input = makeTestVideo(temp.dir, { name: 'early-exit', width: 24, height: 16, fps: 8, durationSec: 7 / 8, audio: false });
+    const reader = await openFrameReader({ ffmpeg: FFMPEG, ffprobe: FFPROBE, file: input });
+    // ffmpeg decodes seven tiny frames in a few milliseconds and exits well before this.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    let count = 0;
+    for await (const frame of reader.frames) {
+      expect(frame.data.length).toBe(24 * 16 * 3);
+      count++;
+    }
+    expect(count).toBe(7);
+  });
+
   it('buffers taken aheadFrames at a time, filled and then written in order, arrive intact', async () => {
     const dir = path.join(temp.dir, 'png-ahead');
     const [width, height] = [256, 192];

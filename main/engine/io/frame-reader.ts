@@ -94,8 +94,10 @@ export async function openFrameReader(opts: {
   /** A variable-rate source is conformed to this constant rate (the media probe's, on which chunks are counted):
    *  the frame showing at each output time, placed by its timestamp. Constant-rate sources pass every frame once. */
   variableRate?: Rational;
+  /** The file's probeVideo, when the caller has it already. */
+  probe?: VideoProbe;
 }): Promise<FrameReader> {
-  const probe = await probeVideo(opts.ffprobe, opts.file);
+  const probe = opts.probe ?? (await probeVideo(opts.ffprobe, opts.file));
   if (opts.variableRate) {
     probe.fps = opts.variableRate.num / opts.variableRate.den;
     probe.fpsText = `${opts.variableRate.num}/${opts.variableRate.den}`;
@@ -124,6 +126,10 @@ export async function openFrameReader(opts: {
   args.push('-fps_mode', 'passthrough', '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1');
 
   const child = spawn(opts.ffmpeg, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Listened to from the start: when a child exits, Node resumes (and so discards) any output stream nothing listens
+  // to yet, which would lose a short clip decoded while the caller was still busy elsewhere. A 'readable' listener
+  // leaves the data buffered (ffmpeg waits once the buffer is full) for the iterator below.
+  child.stdout.on('readable', () => undefined);
   const stderr = new StderrTail(child.stderr);
   let stoppedByUs = false;
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
@@ -190,6 +196,8 @@ export async function openSourceReader(
   deps: { ffmpeg: string; ffprobe: string },
   notes: string[],
 ): Promise<FrameReader> {
+  // The two probes are independent: the media probe (which reads packet timing, the slower) and the stream's own.
+  const [variableRate, probe] = await Promise.all([variableRateOf(spec.input, deps.ffprobe), probeVideo(deps.ffprobe, spec.input)]);
   const reader = await openFrameReader({
     ffmpeg: deps.ffmpeg,
     ffprobe: deps.ffprobe,
@@ -197,7 +205,8 @@ export async function openSourceReader(
     startSec: spec.startSec,
     endSec: spec.endSec,
     deinterlace: spec.settings.classic.deinterlace ?? 'auto',
-    variableRate: await variableRateOf(spec.input, deps.ffprobe),
+    variableRate,
+    probe,
   });
   if (reader.deinterlaced) notes.push('Deinterlaced first (bwdif): the source is stored as interlaced fields, or Deinterlace is on.');
   if (reader.conformedRate) {

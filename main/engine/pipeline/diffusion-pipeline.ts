@@ -60,16 +60,22 @@ export async function runDiffusionJob(spec: EnhanceJobSpec, hooks: JobHooks, dep
   let reader: FrameReader | null = null;
 
   try {
-    runtime = await deps.loadPack(spec.packDir, spec.execution);
+    // The pack loads while the source is probed and its decoder starts; whichever fails, both are released below.
+    const [loaded, opened] = await Promise.allSettled([deps.loadPack(spec.packDir, spec.execution), openSourceReader(spec, deps, notes)]);
+    if (loaded.status === 'fulfilled') runtime = loaded.value;
+    if (opened.status === 'fulfilled') reader = opened.value;
+    if (loaded.status === 'rejected') throw loaded.reason;
+    if (opened.status === 'rejected') throw opened.reason;
+    runtime = loaded.value;
+    reader = opened.value;
     const manifest = runtime.manifest;
-    notes.push(`Provider: ${runtime.providerInUse}`);
-    if (manifest.testPack) notes.push(TEST_PACK_NOTE);
+    notes.unshift(`Provider: ${runtime.providerInUse}`);
+    if (manifest.testPack) notes.splice(1, 0, TEST_PACK_NOTE);
     const settings = spec.settings;
     checkScale(settings.scale, manifest);
 
     // 1-4. Decode, resize and VAE-encode the key frames as they arrive.
     await hooks.checkpoint();
-    reader = await openSourceReader(spec, deps, notes);
     const inputFps = reader.fps;
     const requestedK = insertedFrames(inputFps, settings.targetFps);
     const k = Math.min(requestedK, manifest.supports.maxInsertedFrames);
