@@ -123,5 +123,36 @@ for (const backing of ['file', 'memory'] as const) {
         await store.dispose();
       }
     });
+
+    it('lends planes of a range to change in place, keeping the frames release() names', async () => {
+      const store = await create('lease', 6);
+      try {
+        const plane = shape.height * shape.width;
+        const block = frameData(6, 4);
+        await store.write(0, block);
+        const staging = new Float32Array(4 * frameFloats);
+        const lease = await store.lease(2, 5, staging, 4);
+        for (let f = 0; f < 3; f++) {
+          for (let c = 0; c < shape.channels; c++) {
+            const from = ((f + 2) * shape.channels + c) * plane;
+            expect(lease.plane(f, c)).toEqual(block.subarray(from, from + plane));
+          }
+        }
+        // Frames 2 and 3 change and are kept; frame 4 is only read.
+        for (let f = 0; f < 2; f++) for (let c = 0; c < shape.channels; c++) lease.plane(f, c).fill(f + 10 * c);
+        await lease.release(2);
+        const after = await store.read(0, 6);
+        for (let f = 0; f < 6; f++) {
+          for (let c = 0; c < shape.channels; c++) {
+            const from = (f * shape.channels + c) * plane;
+            const expected = f === 2 || f === 3 ? new Float32Array(plane).fill(f - 2 + 10 * c) : block.subarray(from, from + plane);
+            expect(after.subarray(from, from + plane)).toEqual(expected);
+          }
+        }
+        await expect(store.lease(4, 7, staging, 4)).rejects.toThrow(/outside/);
+      } finally {
+        await store.dispose();
+      }
+    });
   });
 }

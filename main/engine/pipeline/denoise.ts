@@ -88,9 +88,15 @@ export async function runDenoiseLoop(inputs: DenoiseInputs): Promise<void> {
       const noise = noisy ? buffers.noise(finalFrames) : null;
       const noiseDrawn = noise ? drawStepNoise(inputs.seed, i, chunk.start, finalFrames, frameSize, noise) : null;
       noiseDrawn?.catch(() => undefined);
-      await clock.time('denoise', () => x.readChannelMajor(chunk.start, chunk.end, xVe, count));
+      // x of the chunk in place (in memory) or staged through xVe (in a file), and the model's input from it.
+      const xs = await clock.time('denoise', () => x.lease(chunk.start, chunk.end, xVe, count));
       let started = performance.now();
-      kernels.scale(xVp, xVe, cIn);
+      for (let f = 0; f < count; f++) {
+        for (let ch = 0; ch < channels; ch++) {
+          const to = (ch * count + f) * plane;
+          kernels.scale(xVp.subarray(to, to + plane), xs.plane(f, ch), cIn);
+        }
+      }
       clock.add('denoise', (performance.now() - started) / 1000);
 
       const dims = [1, channels, count, height, width];
@@ -128,27 +134,25 @@ export async function runDenoiseLoop(inputs: DenoiseInputs): Promise<void> {
       clock.add('blend', (performance.now() - started) / 1000);
 
       await clock.time('denoise', async () => {
-        // Solver memory starts at zero (so the store is never initialised), and nothing reads it after the last step.
-        if (stateCm) {
-          if (i === 0) stateCm.fill(0);
-          else await (state as LatentStore).readChannelMajor(chunk.start, finalEnd, stateCm, count);
-        }
+        // Solver memory starts at zero: the first step clears what an earlier, failed attempt (out of memory, shorter
+        // chunks) may have left. Nothing reads it after the last step.
+        const states = state && stateCm ? await state.lease(chunk.start, finalEnd, stateCm, count) : null;
         await noiseDrawn;
         for (let f = 0; f < finalFrames; f++) {
           for (let ch = 0; ch < channels; ch++) {
             const from = (ch * count + f) * plane;
+            const old = states ? states.plane(f, ch) : null;
+            if (old && i === 0) old.fill(0);
             sampler.step(
               i,
-              xVe.subarray(from, from + plane),
+              xs.plane(f, ch),
               x0.subarray(from, from + plane),
-              stateCm ? stateCm.subarray(from, from + plane) : null,
+              old,
               noise ? noise.subarray(f * frameSize + ch * plane, f * frameSize + (ch + 1) * plane) : null,
             );
           }
         }
-        const writes = [x.writeChannelMajor(chunk.start, finalFrames, xVe, count)];
-        if (state && stateCm && i + 1 < sampler.evaluations) writes.push(state.writeChannelMajor(chunk.start, finalFrames, stateCm, count));
-        await Promise.all(writes);
+        await Promise.all([xs.release(finalFrames), states?.release(i + 1 < sampler.evaluations ? finalFrames : 0)]);
       });
     }
   }

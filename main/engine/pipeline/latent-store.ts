@@ -6,6 +6,13 @@ import { open, rm, type FileHandle } from 'node:fs/promises';
 
 export type LatentShape = { channels: number; height: number; width: number };
 
+/** Planes of a range of frames lent by LatentStore.lease: plane(f, c) is frame start + f, channel c. */
+export type LatentLease = {
+  plane(frame: number, channel: number): Float32Array;
+  /** Ends the lease, keeping the changes to its first `frames` frames (a file-backed store writes them back). */
+  release(frames: number): Promise<void>;
+};
+
 /** Where the slots live: a temp file, or memory for a store under the caller's budget. */
 type Backing = { kind: 'file'; handle: FileHandle } | { kind: 'memory'; bytes: Uint8Array };
 
@@ -134,6 +141,39 @@ export class LatentStore {
       }
     }
     await Promise.all(writes);
+  }
+
+  /**
+   * Frames [start, end) as planes to read and update in place: an in-memory store lends its own slots (nothing is
+   * copied either way); a file-backed one reads them into `staging` (channel-major, `frames` long on its frame axis,
+   * as readChannelMajor) and writes back the frames release() names. Planes of frames not written back must not be
+   * changed.
+   */
+  async lease(start: number, end: number, staging: Float32Array, frames: number): Promise<LatentLease> {
+    this.checkRange(start, end);
+    const { channels } = this.shape;
+    const plane = this.frameFloats / channels;
+    const backing = this.backing;
+    if (backing.kind === 'memory') {
+      const slots = new Float32Array(backing.bytes.buffer, backing.bytes.byteOffset, backing.bytes.byteLength / 4);
+      return {
+        plane: (f, c) => {
+          const from = ((start + f) * channels + c) * plane;
+          return slots.subarray(from, from + plane);
+        },
+        release: async () => {},
+      };
+    }
+    await this.readChannelMajor(start, end, staging, frames);
+    return {
+      plane: (f, c) => {
+        const from = (c * frames + f) * plane;
+        return staging.subarray(from, from + plane);
+      },
+      release: async (count) => {
+        if (count > 0) await this.writeChannelMajor(start, count, staging, frames);
+      },
+    };
   }
 
   async readFrame(frame: number): Promise<Float32Array> {
