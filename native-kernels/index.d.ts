@@ -60,14 +60,20 @@ declare const kernels: {
   predictionToX0(prediction: Float32Array, x: Float32Array, kind: 0 | 1 | 2, alpha: number, sigmaScaled: number, scale: number): boolean;
   /** x = cx x + cd d + cold old + cnoise z, then old = d; a null `old` or `z` drops its term. */
   solverStep(x: Float32Array, d: Float32Array, old: Float32Array | null, z: Float32Array | null, cx: number, cd: number, cold: number, cnoise: number): void;
+  /** A posterior sample in place of its standard-normal noise: eps = (mean + std eps) scale, the mean being the first
+   *  eps.length moments. */
+  posteriorSample(eps: Float32Array, moments: Float32Array, std: Float64Array, scale: number): void;
   /** next = (1 - c) previous + c next; c = 0 copies previous. */
   fade(next: Float32Array, previous: Float32Array, c: number): void;
-  /** out.length standard normals from xoshiro128** blocks of 1024 seeded with 4 words each, the first `skip` of
-   *  block 0 dropped, through the quantile table: segments holds (base, step) side by side for each of 65536
-   *  segments; tails the outermost two segments' values, 65536 each. */
-  normals(words: Uint32Array, skip: number, out: Float32Array, segments: Float64Array, tails: Float32Array): void;
-  /** As normals, on a libuv worker thread; `words` and `out` must not be touched until the promise settles. */
-  normalsAsync(words: Uint32Array, skip: number, out: Float32Array, segments: Float64Array, tails: Float32Array): Promise<void>;
+  /** out.length standard normals of one stream (ids: stream hash a, b, then the seed's low and high words) from its
+   *  blocks firstBlock, firstBlock + 1, ... of 1024: each a xoshiro128** generator seeded by Philox4x32-10 of (block,
+   *  stream) under the seed; the first `skip` of the first block dropped; mapped through the quantile table (segments:
+   *  base and step side by side for each of 65536 segments; tails: the outermost two segments' values, 65536 each). */
+  normals(ids: Uint32Array, firstBlock: number, skip: number, out: Float32Array, segments: Float64Array, tails: Float32Array): void;
+  /** As normals, on a libuv worker thread; `out` must not be touched until the promise settles. */
+  normalsAsync(ids: Uint32Array, firstBlock: number, skip: number, out: Float32Array, segments: Float64Array, tails: Float32Array): Promise<void>;
+  /** One Philox4x32-10 block: four counter words and two key words to four words. */
+  philox4x32(counter: Uint32Array, key: Uint32Array, out: Uint32Array): void;
   /** Rows [y0, y0 + th) and columns [x0, x0 + tw) of each of `planes` [h, w] planes into out ([planes, th, tw]). */
   copyRect(src: Float32Array, planes: number, h: number, w: number, y0: number, x0: number, th: number, tw: number, out: Float32Array): void;
 };

@@ -414,6 +414,22 @@ static napi_value solver_step(napi_env env, napi_callback_info info) {
 }
 #undef FN
 
+/* posteriorSample(eps, moments, std, scale): moments holds the mean first (at least eps.length values) */
+#define FN "posteriorSample"
+static napi_value posterior_sample(napi_env env, napi_callback_info info) {
+  ARGS(4);
+  float *eps, *mean;
+  double *std, s;
+  size_t n;
+  if (!typed(env, argv[0], napi_float32_array, 0, 0, (void **)&eps, &n, FN, "eps")) return NULL;
+  if (!typed(env, argv[1], napi_float32_array, n, 0, (void **)&mean, NULL, FN, "moments")) return NULL;
+  if (!typed(env, argv[2], napi_float64_array, n, 0, (void **)&std, NULL, FN, "std")) return NULL;
+  if (!number(env, argv[3], &s, FN, "scale")) return NULL;
+  upf_posterior_sample(eps, mean, std, n, s);
+  return NULL;
+}
+#undef FN
+
 /* fade(next, previous, c) */
 #define FN "fade"
 static napi_value fade(napi_env env, napi_callback_info info) {
@@ -429,44 +445,62 @@ static napi_value fade(napi_env env, napi_callback_info info) {
 }
 #undef FN
 
-/* normals(words Uint32Array[4 blocks], skip, out, segments Float64Array[2 * 65536], tails Float32Array[131072]) */
+/* The arguments of normals and normalsAsync: (ids Uint32Array[4]: stream a, stream b, key low, key high; first block;
+ * skip; out; segments Float64Array[2 * 65536]; tails Float32Array[131072]). */
+typedef struct {
+  uint32_t stream[2], key[2];
+  uint64_t first_block;
+  size_t skip, n;
+  float *out;
+  const double *segments;
+  const float *tails;
+} normals_args;
+
+static int read_normals(napi_env env, napi_value *argv, normals_args *a, const char *fn) {
+  uint32_t *ids;
+  int64_t first, skip;
+  float *tails;
+  double *segments;
+  if (!typed(env, argv[0], napi_uint32_array, 4, 0, (void **)&ids, NULL, fn, "ids")) return 0;
+  if (!integer(env, argv[1], 0, 9007199254740991LL, &first, fn, "first block")) return 0;
+  if (!integer(env, argv[2], 0, UPF_NOISE_BLOCK - 1, &skip, fn, "skip")) return 0;
+  if (!typed(env, argv[3], napi_float32_array, 0, 0, (void **)&a->out, &a->n, fn, "out")) return 0;
+  if (!typed(env, argv[4], napi_float64_array, 2 * 65536, 0, (void **)&segments, NULL, fn, "segments")) return 0;
+  if (!typed(env, argv[5], napi_float32_array, 2 * 65536, 0, (void **)&tails, NULL, fn, "tails")) return 0;
+  a->stream[0] = ids[0];
+  a->stream[1] = ids[1];
+  a->key[0] = ids[2];
+  a->key[1] = ids[3];
+  a->first_block = (uint64_t)first;
+  a->skip = (size_t)skip;
+  a->segments = segments;
+  a->tails = tails;
+  return 1;
+}
+
 #define FN "normals"
 static napi_value normals(napi_env env, napi_callback_info info) {
-  ARGS(5);
-  uint32_t *words;
-  size_t word_count, n;
-  int64_t skip;
-  float *out, *tails;
-  double *segments;
-  if (!typed(env, argv[0], napi_uint32_array, 4, 0, (void **)&words, &word_count, FN, "words")) return NULL;
-  if (!integer(env, argv[1], 0, UPF_NOISE_BLOCK - 1, &skip, FN, "skip")) return NULL;
-  if (!typed(env, argv[2], napi_float32_array, 0, 0, (void **)&out, &n, FN, "out")) return NULL;
-  if (!typed(env, argv[3], napi_float64_array, 2 * 65536, 0, (void **)&segments, NULL, FN, "segments")) return NULL;
-  if (!typed(env, argv[4], napi_float32_array, 2 * 65536, 0, (void **)&tails, NULL, FN, "tails")) return NULL;
-  const size_t blocks = word_count / 4;
-  if (blocks * UPF_NOISE_BLOCK < (size_t)skip + n) return fail(env, 1, FN, "too few blocks for the values asked for");
-  upf_normals(words, blocks, (size_t)skip, out, n, segments, tails);
+  ARGS(6);
+  normals_args a;
+  if (!read_normals(env, argv, &a, FN)) return NULL;
+  upf_normals(a.first_block, a.stream, a.key, a.skip, a.out, a.n, a.segments, a.tails);
   return NULL;
 }
 #undef FN
 
-/* normalsAsync(words, skip, out, segments, tails) -> Promise<void>: normals on a libuv worker thread. The arrays are
- * held (references) until it settles; the caller must not touch `out` or `words` before then. */
+/* normalsAsync(same arguments) -> Promise<void>: normals on a libuv worker thread. The arrays are held (references)
+ * until it settles; the caller must not touch `out` before then. */
 typedef struct {
   napi_async_work work;
   napi_deferred deferred;
-  napi_ref refs[4];
-  const uint32_t *words;
-  size_t blocks, skip, n;
-  float *out;
-  const double *segments;
-  const float *tails;
+  napi_ref refs[3];
+  normals_args args;
 } normals_job;
 
 static void normals_execute(napi_env env, void *data) {
   (void)env;
-  normals_job *job = data;
-  upf_normals(job->words, job->blocks, job->skip, job->out, job->n, job->segments, job->tails);
+  const normals_args *a = &((normals_job *)data)->args;
+  upf_normals(a->first_block, a->stream, a->key, a->skip, a->out, a->n, a->segments, a->tails);
 }
 
 static void normals_complete(napi_env env, napi_status status, void *data) {
@@ -481,37 +515,41 @@ static void normals_complete(napi_env env, napi_status status, void *data) {
     napi_create_error(env, NULL, message, &error);
     napi_reject_deferred(env, job->deferred, error);
   }
-  for (int k = 0; k < 4; k++) napi_delete_reference(env, job->refs[k]);
+  for (int k = 0; k < 3; k++) napi_delete_reference(env, job->refs[k]);
   napi_delete_async_work(env, job->work);
   free(job);
 }
 
 #define FN "normalsAsync"
 static napi_value normals_async(napi_env env, napi_callback_info info) {
-  ARGS(5);
-  uint32_t *words;
-  size_t word_count, n;
-  int64_t skip;
-  float *out, *tails;
-  double *segments;
-  if (!typed(env, argv[0], napi_uint32_array, 4, 0, (void **)&words, &word_count, FN, "words")) return NULL;
-  if (!integer(env, argv[1], 0, UPF_NOISE_BLOCK - 1, &skip, FN, "skip")) return NULL;
-  if (!typed(env, argv[2], napi_float32_array, 0, 0, (void **)&out, &n, FN, "out")) return NULL;
-  if (!typed(env, argv[3], napi_float64_array, 2 * 65536, 0, (void **)&segments, NULL, FN, "segments")) return NULL;
-  if (!typed(env, argv[4], napi_float32_array, 2 * 65536, 0, (void **)&tails, NULL, FN, "tails")) return NULL;
-  const size_t blocks = word_count / 4;
-  if (blocks * UPF_NOISE_BLOCK < (size_t)skip + n) return fail(env, 1, FN, "too few blocks for the values asked for");
+  ARGS(6);
   normals_job *job = calloc(1, sizeof *job);
   if (!job) return fail(env, 1, FN, "out of memory");
-  *job = (normals_job){.words = words, .blocks = blocks, .skip = (size_t)skip, .n = n, .out = out, .segments = segments, .tails = tails};
-  const int held[4] = {0, 2, 3, 4};
-  for (int k = 0; k < 4; k++) CHECK(napi_create_reference(env, argv[held[k]], 1, &job->refs[k]));
+  if (!read_normals(env, argv, &job->args, FN)) {
+    free(job);
+    return NULL;
+  }
+  const int held[3] = {3, 4, 5};
+  for (int k = 0; k < 3; k++) CHECK(napi_create_reference(env, argv[held[k]], 1, &job->refs[k]));
   napi_value promise, name;
   CHECK(napi_create_promise(env, &job->deferred, &promise));
   CHECK(napi_create_string_utf8(env, FN, NAPI_AUTO_LENGTH, &name));
   CHECK(napi_create_async_work(env, NULL, name, normals_execute, normals_complete, job, &job->work));
   CHECK(napi_queue_async_work(env, job->work));
   return promise;
+}
+#undef FN
+
+/* philox4x32(counter Uint32Array[4], key Uint32Array[2], out Uint32Array[4]) */
+#define FN "philox4x32"
+static napi_value philox(napi_env env, napi_callback_info info) {
+  ARGS(3);
+  uint32_t *counter, *key, *out;
+  if (!typed(env, argv[0], napi_uint32_array, 4, 0, (void **)&counter, NULL, FN, "counter")) return NULL;
+  if (!typed(env, argv[1], napi_uint32_array, 2, 0, (void **)&key, NULL, FN, "key")) return NULL;
+  if (!typed(env, argv[2], napi_uint32_array, 4, 0, (void **)&out, NULL, FN, "out")) return NULL;
+  upf_philox4x32(counter, key, out);
+  return NULL;
 }
 #undef FN
 
@@ -544,8 +582,10 @@ static napi_value init(napi_env env, napi_value exports) {
       {"predictionToX0", NULL, prediction_to_x0, NULL, NULL, NULL, napi_enumerable, NULL},
       {"solverStep", NULL, solver_step, NULL, NULL, NULL, napi_enumerable, NULL},
       {"fade", NULL, fade, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"posteriorSample", NULL, posterior_sample, NULL, NULL, NULL, napi_enumerable, NULL},
       {"normals", NULL, normals, NULL, NULL, NULL, napi_enumerable, NULL},
       {"normalsAsync", NULL, normals_async, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"philox4x32", NULL, philox, NULL, NULL, NULL, napi_enumerable, NULL},
       {"copyRect", NULL, copy_rect, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof functions / sizeof functions[0], functions) != napi_ok) return NULL;

@@ -211,6 +211,11 @@ void upf_solver_step(float *x, const float *d, float *old, const float *z, size_
 }
 
 UPF_VECTOR_CLONES
+void upf_posterior_sample(float *eps, const float *mean, const double *std, size_t n, double scale) {
+  for (size_t e = 0; e < n; e++) eps[e] = (float)(((double)mean[e] + std[e] * (double)eps[e]) * scale);
+}
+
+UPF_VECTOR_CLONES
 void upf_fade(float *next, const float *previous, size_t n, double c) {
   if (c == 0) {
     memmove(next, previous, sizeof(float) * n);
@@ -220,14 +225,38 @@ void upf_fade(float *next, const float *previous, size_t n, double c) {
   for (size_t e = 0; e < n; e++) next[e] = (float)(keep * (double)previous[e] + c * (double)next[e]);
 }
 
-void upf_normals(const uint32_t *words, size_t blocks, size_t skip, float *out, size_t n, const double *segments,
-                 const float *tails) {
+void upf_philox4x32(const uint32_t counter[4], const uint32_t key[2], uint32_t out[4]) {
+  uint32_t x0 = counter[0], x1 = counter[1], x2 = counter[2], x3 = counter[3];
+  uint32_t k0 = key[0], k1 = key[1];
+  for (int round = 0; round < 10; round++) {
+    const uint64_t p0 = (uint64_t)0xd2511f53u * x0;
+    const uint64_t p1 = (uint64_t)0xcd9e8d57u * x2;
+    const uint32_t y0 = (uint32_t)(p1 >> 32) ^ x1 ^ k0;
+    const uint32_t y2 = (uint32_t)(p0 >> 32) ^ x3 ^ k1;
+    x1 = (uint32_t)p1;
+    x3 = (uint32_t)p0;
+    x0 = y0;
+    x2 = y2;
+    k0 += 0x9e3779b9u;
+    k1 += 0xbb67ae85u;
+  }
+  out[0] = x0;
+  out[1] = x1;
+  out[2] = x2;
+  out[3] = x3;
+}
+
+void upf_normals(uint64_t first_block, const uint32_t stream[2], const uint32_t key[2], size_t skip, float *out, size_t n,
+                 const double *segments, const float *tails) {
   size_t written = 0;
-  for (size_t b = 0; b < blocks && written < n; b++) {
-    uint32_t s0 = words[4 * b], s1 = words[4 * b + 1], s2 = words[4 * b + 2], s3 = words[4 * b + 3];
+  for (uint64_t b = first_block; written < n; b++) {
+    const uint32_t counter[4] = {(uint32_t)b, (uint32_t)(b >> 32), stream[0], stream[1]};
+    uint32_t seed[4];
+    upf_philox4x32(counter, key, seed);
+    uint32_t s0 = seed[0], s1 = seed[1], s2 = seed[2], s3 = seed[3];
     /* xoshiro's all-zero state is a fixed point. */
     if ((s0 | s1 | s2 | s3) == 0) s0 = 1;
-    const size_t first = b == 0 ? skip : 0;
+    const size_t first = b == first_block ? skip : 0;
     size_t last = first + (n - written);
     if (last > UPF_NOISE_BLOCK) last = UPF_NOISE_BLOCK;
     for (size_t k = 0; k < last; k++) {

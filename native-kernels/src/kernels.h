@@ -50,16 +50,25 @@ int upf_prediction_to_x0(float *prediction, const float *x, size_t n, int kind, 
 void upf_solver_step(float *x, const float *d, float *old, const float *z, size_t n, double cx, double cd, double cold,
                      double cnoise);
 
+/* A posterior sample in place of its noise: eps = (mean + std eps) scale, with mean the first n moments. */
+void upf_posterior_sample(float *eps, const float *mean, const double *std, size_t n, double scale);
+
 /* next = (1 - c) previous + c next; c = 0 copies previous. */
 void upf_fade(float *next, const float *previous, size_t n, double c);
 
-/* Standard normals from `blocks` xoshiro128** generators seeded with 4 words each (1024 outputs per block), the
- * first `skip` outputs of block 0 dropped, `n` written. Each 32-bit output maps through the quantile table: its top
- * 16 bits pick a segment, base + ((low 16 bits) + 0.5) step with (base, step) = segments[2 seg], [2 seg + 1] (side
- * by side: one cache line per lookup); the outermost two segments come from `tails` (65536 values each, indexed by
- * the low 16 bits). */
-void upf_normals(const uint32_t *words, size_t blocks, size_t skip, float *out, size_t n, const double *segments,
-                 const float *tails);
+/* Philox4x32-10 (Salmon, Moraes, Dror, Shaw: "Parallel random numbers: as easy as 1, 2, 3", SC 2011), the counter-based
+ * generator of Random123, cuRAND and PyTorch's CUDA RNG: out = bijection(counter, key), so any block of any stream is
+ * computed directly, with no state to carry between chunks, machines or runs. */
+void upf_philox4x32(const uint32_t counter[4], const uint32_t key[2], uint32_t out[4]);
+
+/* Standard normals of the blocks first_block, first_block + 1, ... of one stream: block b's xoshiro128** generator is
+ * seeded with Philox4x32-10 of counter (b low, b high, stream[0], stream[1]) and key (key[0], key[1]) and gives 1024
+ * outputs; the first `skip` outputs of the first block are dropped and `n` written. Each 32-bit output maps through
+ * the quantile table: its top 16 bits pick a segment, base + ((low 16 bits) + 0.5) step with (base, step) =
+ * segments[2 seg], [2 seg + 1] (side by side: one cache line per lookup); the outermost two segments come from
+ * `tails` (65536 values each, indexed by the low 16 bits). */
+void upf_normals(uint64_t first_block, const uint32_t stream[2], const uint32_t key[2], size_t skip, float *out, size_t n,
+                 const double *segments, const float *tails);
 
 /* Rows [y0, y0 + th) and columns [x0, x0 + tw) of each of `planes` [h, w] planes into out ([planes, th, tw]). */
 void upf_copy_rect(const float *src, size_t planes, int h, int w, int y0, int x0, int th, int tw, float *out);

@@ -4,6 +4,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import kernels from '@upframe/native-kernels';
 import { insertedFrames } from '../../common/settings';
 import { openSourceReader, type FrameReader } from '../io/frame-reader';
 import { openFrameWriter, type FrameWriter } from '../io/frame-writer';
@@ -318,18 +319,26 @@ async function encodeKeyFrames(opts: {
 /** Where latents are sampled from: the key frames' posterior moments [2C, h, w] per key frame. */
 type PosteriorSampling = { moments: LatentStore; scalingFactor: number; seed: number };
 
+/** A key frame's posterior: its moments [2C, h, w] and the standard deviation exp(logvar / 2) of each element, in
+ *  float64, computed once for the k + 1 frames sampled from it. */
+type KeyPosterior = { moments: Float32Array; std: Float64Array };
+
+function keyPosterior(moments: Float32Array, size: number): KeyPosterior {
+  if (moments.length !== 2 * size) throw new Error(`Posterior moments have ${moments.length} values for a latent of ${size}`);
+  const std = new Float64Array(size);
+  for (let e = 0; e < size; e++) std[e] = Math.exp(0.5 * moments[size + e]);
+  return { moments, std };
+}
+
 /**
  * The latent of output frame f, sampled from its key frame's posterior as the reference's
  * `latent_dist.sample() * scaling_factor`: z = (mean + exp(logvar / 2) eps) s, with eps keyed by (seed, f), so a key
  * frame's hint and its start latent are the same sample, and each inserted slot (a pixel copy of the previous key
  * frame in the reference) gets its own. The log-variance arrives clamped from the graph (CONTRACT-V2.md).
  */
-function sampleLatent(posterior: PosteriorSampling, moments: Float32Array, f: number, out: Float32Array): void {
-  const size = out.length;
-  if (moments.length !== 2 * size) throw new Error(`Posterior moments have ${moments.length} values for a latent of ${size}`);
+function sampleLatent(posterior: PosteriorSampling, key: KeyPosterior, f: number, out: Float32Array): void {
   fillGaussianNoise(posterior.seed, [NOISE_STREAM.posterior, f], out);
-  const s = posterior.scalingFactor;
-  for (let e = 0; e < size; e++) out[e] = (moments[e] + Math.exp(0.5 * moments[size + e]) * out[e]) * s;
+  kernels.posteriorSample(out, key.moments, key.std, posterior.scalingFactor);
 }
 
 /**
@@ -357,7 +366,7 @@ async function noisedHint(opts: {
   const eps = new Float32Array(z.length);
   for (let key = 0; key < keyCount; key++) {
     await opts.hooks.checkpoint();
-    sampleLatent(posterior, await posterior.moments.readFrame(key), frames.keyFrame(key), z);
+    sampleLatent(posterior, keyPosterior(await posterior.moments.readFrame(key), z.length), frames.keyFrame(key), z);
     if (sigma !== 0) fillGaussianNoise(posterior.seed, [NOISE_STREAM.hint, key], eps);
     for (let c = 0; c < latentChannels; c++) {
       const to = (c * keyCount + key) * plane;
@@ -388,7 +397,7 @@ async function writeStartLatents(opts: {
   const sigma = schedule.sigma(opts.startTimestep) * sigmaVe;
   const size = x.frameFloats;
   let cachedKey = -1;
-  let moments: Float32Array = new Float32Array(0);
+  let moments: KeyPosterior | null = null;
   const z = new Float32Array(size);
   // Two output buffers: one fills while the other is written to disk.
   const outs = [new Float32Array(size), new Float32Array(size)];
@@ -396,10 +405,10 @@ async function writeStartLatents(opts: {
   for (let f = 0; f < frames.total; f++) {
     const key = frames.sourceKeyForFill(f);
     if (key !== cachedKey) {
-      moments = await posterior.moments.readFrame(key);
+      moments = keyPosterior(await posterior.moments.readFrame(key), size);
       cachedKey = key;
     }
-    sampleLatent(posterior, moments, f, z);
+    sampleLatent(posterior, moments as KeyPosterior, f, z);
     const out = outs[f & 1];
     fillGaussianNoise(opts.seed, [NOISE_STREAM.start, f], out);
     for (let e = 0; e < size; e++) out[e] = alpha * z[e] + sigma * out[e];

@@ -4,13 +4,12 @@
 //
 // Elements come in blocks of BLOCK: one Philox4x32-10 call (counter = block index and stream hash, key = seed)
 // seeds a xoshiro128** generator, one output word per element, mapped to a normal by a tabulated quantile
-// function. Philox per element (~13 ns in JS: its 32x32->64 multiplies need four Math.imul each) plus Box-Muller's
-// log, sqrt, sin and cos dominated the engine's time, and a clip needs as many normals as output pixels x 3;
-// xoshiro128** is shift/xor/imul only and the table needs no transcendental outside the extreme tails. Any element
-// is still reached directly: a read from the middle of a block regenerates that block from its start (cheap, and
-// chunks normally start at a frame's first element).
+// function. Philox per element plus Box-Muller's log, sqrt, sin and cos would dominate the engine's time, and a clip
+// needs as many normals as output pixels x 3; xoshiro128** is shift/xor/multiply only and the table needs no
+// transcendental outside the extreme tails. Any element is still reached directly: a read from the middle of a block
+// regenerates that block from its start (cheap, and chunks normally start at a frame's first element). The generators
+// run in native-kernels (normals); the table is built here, once, in float64.
 import kernels from '@upframe/native-kernels';
-import { philox4x32 } from './philox';
 
 const TWO_POW_32 = 4294967296;
 /** Elements per independently seeded block (a power of two). */
@@ -30,46 +29,34 @@ export function gaussianNoise(seed: number, stream: readonly number[], length: n
 
 /** As gaussianNoise, written into `out` (its whole length), so hot loops reuse one buffer. */
 export function fillGaussianNoise(seed: number, stream: readonly number[], out: Float32Array, offset = 0): void {
-  const blocks = seedBlocks(seed, stream, out.length, offset, sharedWords);
-  if (!blocks) return;
-  sharedWords = blocks.words;
+  if (out.length === 0) return checkAddress(seed, stream, offset);
+  const { ids, first, skip } = address(seed, stream, offset);
   const tables = quantileTables();
-  kernels.normals(blocks.words.subarray(0, 4 * blocks.count), blocks.skip, out, tables.segments, tables.tails);
+  kernels.normals(ids, first, skip, out, tables.segments, tables.tails);
 }
 
 /** As fillGaussianNoise, on a worker thread: `out` is written when the promise resolves and must not be used before,
  *  so the caller can go on with other work (the denoise loop draws the next step's noise while the model runs). */
 export async function fillGaussianNoiseAsync(seed: number, stream: readonly number[], out: Float32Array, offset = 0): Promise<void> {
-  const blocks = seedBlocks(seed, stream, out.length, offset, null);
-  if (!blocks) return;
+  if (out.length === 0) return checkAddress(seed, stream, offset);
+  const { ids, first, skip } = address(seed, stream, offset);
   const tables = quantileTables();
-  await kernels.normalsAsync(blocks.words, blocks.skip, out, tables.segments, tables.tails);
+  await kernels.normalsAsync(ids, first, skip, out, tables.segments, tables.tails);
 }
 
-/** The Philox seed words of the blocks holding elements [offset, offset + length) (into `reuse` when it is large
- *  enough), and how many of the first block's elements come before offset; null for no elements. */
-function seedBlocks(seed: number, stream: readonly number[], length: number, offset: number, reuse: Uint32Array | null): { words: Uint32Array; count: number; skip: number } | null {
+function checkAddress(seed: number, stream: readonly number[], offset: number): void {
   checkId('seed', seed);
   stream.forEach((id, i) => checkId(`stream id ${i}`, id));
   checkId('noise offset', offset);
-  if (length === 0) return null;
-  const [streamA, streamB] = hashStream(stream);
-  const key0 = seed >>> 0;
-  const key1 = Math.floor(seed / TWO_POW_32) >>> 0;
-  const first = Math.floor(offset / BLOCK);
-  const count = Math.floor((offset + length - 1) / BLOCK) - first + 1;
-  const words = reuse && reuse.length >= 4 * count ? reuse : new Uint32Array(4 * count);
-  const block = new Uint32Array(4);
-  for (let b = 0; b < count; b++) {
-    const index = first + b;
-    philox4x32(index >>> 0, Math.floor(index / TWO_POW_32) >>> 0, streamA, streamB, key0, key1, block);
-    words.set(block, 4 * b);
-  }
-  return { words, count, skip: offset - first * BLOCK };
 }
 
-/** The synchronous path's seed words, kept between calls. */
-let sharedWords: Uint32Array | null = null;
+/** The stream's hash and the seed as the kernel's ids, the block holding element `offset` and its place in it. */
+function address(seed: number, stream: readonly number[], offset: number): { ids: Uint32Array; first: number; skip: number } {
+  checkAddress(seed, stream, offset);
+  const [streamA, streamB] = hashStream(stream);
+  const first = Math.floor(offset / BLOCK);
+  return { ids: new Uint32Array([streamA, streamB, seed >>> 0, Math.floor(seed / TWO_POW_32) >>> 0]), first, skip: offset - first * BLOCK };
+}
 
 const SEGMENTS = 65536;
 const INV_2_32 = 1 / TWO_POW_32;
