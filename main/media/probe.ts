@@ -346,6 +346,24 @@ export function isVariableFrameRate(sortedPts: number[], avg: Rational | null, r
   return Math.abs(a - r) / r > 0.01;
 }
 
+/**
+ * The rate a video stream (from ffprobe -show_streams) is conformed to when its frames come at a variable rate, as
+ * probeMedia decides it (its `fps` where `variableFrameRate`); undefined for a constant-rate stream. Only the first
+ * packets are read (one ffprobe): the engines call this for every job, and probeMedia's other checks are the
+ * import's.
+ */
+export async function variableRateOfStream(
+  ffprobe: string,
+  file: string,
+  stream: Pick<FfprobeStream, 'index' | 'avg_frame_rate' | 'r_frame_rate'>,
+): Promise<Rational | undefined> {
+  const abs = path.resolve(file);
+  const packetTimes = await samplePacketTimes(ffprobe, inputUrl(abs), stream.index, path.basename(abs));
+  const avg = parseRational(stream.avg_frame_rate);
+  const real = parseRational(stream.r_frame_rate);
+  return isVariableFrameRate(packetTimes, avg, real) ? (chooseFrameRate(avg, real, true) ?? undefined) : undefined;
+}
+
 /** The average rate, but the exact r_frame_rate when the stream is constant and both agree (avg is often ragged). */
 function chooseFrameRate(avg: Rational | null, real: Rational | null, vfr: boolean): Rational | null {
   if (real && avg && !vfr && Math.abs(avg.num / avg.den - real.num / real.den) / (real.num / real.den) < 0.01) return real;

@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { Rational } from '../../common/model';
-import { isInterlacedFieldOrder, probeMedia, rotationOf, type FfprobeOutput } from '../../media/probe';
+import { isInterlacedFieldOrder, rotationOf, variableRateOfStream, type FfprobeOutput, type FfprobeStream } from '../../media/probe';
 import { DEINTERLACE_FILTER, shouldDeinterlace } from '../classic/filter-graph';
 import type { EnhanceJobSpec, RgbFrame } from '../types';
 import { StderrTail } from './stderr-tail';
@@ -39,6 +39,8 @@ export type VideoProbe = {
   hasAudio: boolean;
   /** Stored as interlaced fields (ffprobe's field order). */
   interlaced: boolean;
+  /** The video stream as ffprobe describes it. */
+  stream: FfprobeStream;
 };
 
 export async function probeVideo(ffprobe: string, file: string): Promise<VideoProbe> {
@@ -72,6 +74,7 @@ export async function probeVideo(ffprobe: string, file: string): Promise<VideoPr
     durationSec,
     hasAudio: streams.some((s) => s.codec_type === 'audio'),
     interlaced: isInterlacedFieldOrder(video.field_order),
+    stream: video,
   };
 }
 
@@ -184,9 +187,8 @@ export async function openFrameReader(opts: {
 
 /** The constant rate a variable-rate source is conformed to (openFrameReader's variableRate), from the media probe
  *  the chunk grid is counted on; undefined for a constant-rate source. */
-export async function variableRateOf(file: string, ffprobe: string): Promise<Rational | undefined> {
-  const { probe } = await probeMedia(file, ffprobe);
-  return probe.variableFrameRate ? probe.fps : undefined;
+export async function variableRateOf(file: string, ffprobe: string, probe?: VideoProbe): Promise<Rational | undefined> {
+  return variableRateOfStream(ffprobe, file, (probe ?? (await probeVideo(ffprobe, file))).stream);
 }
 
 /** The model engines' reader of a job's source: deinterlaced and conformed to a constant rate as the clip and the
@@ -196,8 +198,8 @@ export async function openSourceReader(
   deps: { ffmpeg: string; ffprobe: string },
   notes: string[],
 ): Promise<FrameReader> {
-  // The two probes are independent: the media probe (which reads packet timing, the slower) and the stream's own.
-  const [variableRate, probe] = await Promise.all([variableRateOf(spec.input, deps.ffprobe), probeVideo(deps.ffprobe, spec.input)]);
+  const probe = await probeVideo(deps.ffprobe, spec.input);
+  const variableRate = await variableRateOf(spec.input, deps.ffprobe, probe);
   const reader = await openFrameReader({
     ffmpeg: deps.ffmpeg,
     ffprobe: deps.ffprobe,
