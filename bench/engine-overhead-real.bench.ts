@@ -83,7 +83,8 @@ async function main(): Promise<void> {
       const floorArgs = ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y', '-i', input];
       floorArgs.push('-vf', `scale=${result.width}:${result.height}:flags=bilinear,framerate=fps=${result.fps}`);
       floorArgs.push('-frames:v', String(result.frames));
-      floorArgs.push('-c:v', 'libx264', '-preset', 'medium', '-crf', '17', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-b:a', '192k');
+      // The engine's encoder settings (frame-writer), +faststart included.
+      floorArgs.push('-c:v', 'libx264', '-preset', 'medium', '-crf', '17', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-b:a', '192k', '-movflags', '+faststart');
       floorArgs.push(path.join(tmp.dir, `floor-${r}.mp4`));
       started = performance.now();
       execFileSync(FFMPEG, floorArgs, { stdio: ['ignore', 'ignore', 'inherit'] });

@@ -50,6 +50,20 @@ declare const kernels: {
     rows: Float64Array,
     out: Float32Array,
   ): void;
+  /** As resizeBilinear, on a libuv worker thread with scratch of its own; the arrays are held until the promise
+   *  settles and `out` must not be touched before. */
+  resizeBilinearAsync(
+    src: Uint8Array,
+    dims: Int32Array,
+    pad: number,
+    xlo: Int32Array,
+    xhi: Int32Array,
+    xfrac: Float64Array,
+    ylo: Int32Array,
+    yhi: Int32Array,
+    yfrac: Float64Array,
+    out: Float32Array,
+  ): Promise<void>;
   /** dst = c src (dst may be src). */
   scale(dst: Float32Array, src: Float32Array, c: number): void;
   /** out = u + scale (c - u) (out may be cond or uncond); with `sums`, also sum(c - c0), sum((c - c0)^2),

@@ -307,39 +307,119 @@ failed:
 }
 #undef FN
 
-/* resizeBilinear(src, dims Int32Array[8]: sw sh dw dh pw ph left top, pad, xlo, xhi, xfrac, ylo, yhi, yfrac, rows, out) */
+/* The arguments of resizeBilinear and resizeBilinearAsync: (src, dims Int32Array[8]: sw sh dw dh pw ph left top, pad,
+ * xlo, xhi, xfrac, ylo, yhi, yfrac, then the sync form's rows scratch, then out). */
+typedef struct {
+  const uint8_t *src;
+  int sw, sh, dw, dh, pw, ph, left, top;
+  float pad;
+  const int32_t *xlo, *xhi, *ylo, *yhi;
+  const double *xfrac, *yfrac;
+  float *out;
+} resize_args;
+
+static int read_resize(napi_env env, napi_value *argv, napi_value out_value, resize_args *a, const char *fn) {
+  int32_t *d;
+  if (!typed(env, argv[1], napi_int32_array, 8, 0, (void **)&d, NULL, fn, "dims")) return 0;
+  a->sw = d[0], a->sh = d[1], a->dw = d[2], a->dh = d[3], a->pw = d[4], a->ph = d[5], a->left = d[6], a->top = d[7];
+  if (a->sw < 1 || a->sh < 1 || a->dw < 1 || a->dh < 1 || a->left < 0 || a->top < 0 || a->left + a->dw > a->pw || a->top + a->dh > a->ph) {
+    return fail(env, 1, fn, "dims must place a non-empty picture inside the padded one"), 0;
+  }
+  double pad;
+  if (!typed(env, argv[0], napi_uint8_array, (size_t)a->sw * a->sh * 3, 0, (void **)&a->src, NULL, fn, "src")) return 0;
+  if (!number(env, argv[2], &pad, fn, "pad")) return 0;
+  a->pad = (float)pad;
+  if (!typed(env, argv[3], napi_int32_array, (size_t)a->dw, 0, (void **)&a->xlo, NULL, fn, "xlo")) return 0;
+  if (!typed(env, argv[4], napi_int32_array, (size_t)a->dw, 0, (void **)&a->xhi, NULL, fn, "xhi")) return 0;
+  if (!typed(env, argv[5], napi_float64_array, (size_t)a->dw, 0, (void **)&a->xfrac, NULL, fn, "xfrac")) return 0;
+  if (!typed(env, argv[6], napi_int32_array, (size_t)a->dh, 0, (void **)&a->ylo, NULL, fn, "ylo")) return 0;
+  if (!typed(env, argv[7], napi_int32_array, (size_t)a->dh, 0, (void **)&a->yhi, NULL, fn, "yhi")) return 0;
+  if (!typed(env, argv[8], napi_float64_array, (size_t)a->dh, 0, (void **)&a->yfrac, NULL, fn, "yfrac")) return 0;
+  if (!typed(env, out_value, napi_float32_array, (size_t)3 * a->pw * a->ph, 0, (void **)&a->out, NULL, fn, "out")) return 0;
+  for (int x = 0; x < a->dw; x++) {
+    if (a->xlo[x] < 0 || a->xlo[x] >= a->sw || a->xhi[x] < 0 || a->xhi[x] >= a->sw) return fail(env, 1, fn, "a horizontal tap is outside the source"), 0;
+  }
+  for (int y = 0; y < a->dh; y++) {
+    if (a->ylo[y] < 0 || a->ylo[y] >= a->sh || a->yhi[y] < 0 || a->yhi[y] >= a->sh) return fail(env, 1, fn, "a vertical tap is outside the source"), 0;
+  }
+  return 1;
+}
+
+static void run_resize(const resize_args *a, double *rows) {
+  upf_resize_bilinear(a->src, a->sw, a->sh, a->dw, a->dh, a->pw, a->ph, a->left, a->top, a->pad, a->xlo, a->xhi, a->xfrac,
+                      a->ylo, a->yhi, a->yfrac, rows, a->out);
+}
+
 #define FN "resizeBilinear"
 static napi_value resize_bilinear(napi_env env, napi_callback_info info) {
   ARGS(11);
-  int32_t *d;
-  if (!typed(env, argv[1], napi_int32_array, 8, 0, (void **)&d, NULL, FN, "dims")) return NULL;
-  const int sw = d[0], sh = d[1], dw = d[2], dh = d[3], pw = d[4], ph = d[5], left = d[6], top = d[7];
-  if (sw < 1 || sh < 1 || dw < 1 || dh < 1 || left < 0 || top < 0 || left + dw > pw || top + dh > ph) {
-    return fail(env, 1, FN, "dims must place a non-empty picture inside the padded one");
-  }
-  uint8_t *src;
-  double pad;
-  int32_t *xlo, *xhi, *ylo, *yhi;
-  double *xfrac, *yfrac, *rows;
-  float *out;
-  if (!typed(env, argv[0], napi_uint8_array, (size_t)sw * sh * 3, 0, (void **)&src, NULL, FN, "src")) return NULL;
-  if (!number(env, argv[2], &pad, FN, "pad")) return NULL;
-  if (!typed(env, argv[3], napi_int32_array, (size_t)dw, 0, (void **)&xlo, NULL, FN, "xlo")) return NULL;
-  if (!typed(env, argv[4], napi_int32_array, (size_t)dw, 0, (void **)&xhi, NULL, FN, "xhi")) return NULL;
-  if (!typed(env, argv[5], napi_float64_array, (size_t)dw, 0, (void **)&xfrac, NULL, FN, "xfrac")) return NULL;
-  if (!typed(env, argv[6], napi_int32_array, (size_t)dh, 0, (void **)&ylo, NULL, FN, "ylo")) return NULL;
-  if (!typed(env, argv[7], napi_int32_array, (size_t)dh, 0, (void **)&yhi, NULL, FN, "yhi")) return NULL;
-  if (!typed(env, argv[8], napi_float64_array, (size_t)dh, 0, (void **)&yfrac, NULL, FN, "yfrac")) return NULL;
-  if (!typed(env, argv[9], napi_float64_array, (size_t)sh * 3 * dw, 0, (void **)&rows, NULL, FN, "rows")) return NULL;
-  if (!typed(env, argv[10], napi_float32_array, (size_t)3 * pw * ph, 0, (void **)&out, NULL, FN, "out")) return NULL;
-  for (int x = 0; x < dw; x++) {
-    if (xlo[x] < 0 || xlo[x] >= sw || xhi[x] < 0 || xhi[x] >= sw) return fail(env, 1, FN, "a horizontal tap is outside the source");
-  }
-  for (int y = 0; y < dh; y++) {
-    if (ylo[y] < 0 || ylo[y] >= sh || yhi[y] < 0 || yhi[y] >= sh) return fail(env, 1, FN, "a vertical tap is outside the source");
-  }
-  upf_resize_bilinear(src, sw, sh, dw, dh, pw, ph, left, top, (float)pad, xlo, xhi, xfrac, ylo, yhi, yfrac, rows, out);
+  resize_args a;
+  double *rows;
+  if (!read_resize(env, argv, argv[10], &a, FN)) return NULL;
+  if (!typed(env, argv[9], napi_float64_array, (size_t)a.sh * 3 * a.dw, 0, (void **)&rows, NULL, FN, "rows")) return NULL;
+  run_resize(&a, rows);
   return NULL;
+}
+#undef FN
+
+/* resizeBilinearAsync(src, dims, pad, xlo, xhi, xfrac, ylo, yhi, yfrac, out) -> Promise<void>: on a libuv worker thread,
+ * with scratch of its own; every array is held until it settles, and `out` must not be touched before. */
+typedef struct {
+  napi_async_work work;
+  napi_deferred deferred;
+  napi_ref refs[9];
+  resize_args args;
+  int failed;
+} resize_job;
+
+static void resize_execute(napi_env env, void *data) {
+  (void)env;
+  resize_job *job = data;
+  double *rows = malloc(sizeof(double) * (size_t)job->args.sh * 3 * job->args.dw);
+  if (!rows) {
+    job->failed = 1;
+    return;
+  }
+  run_resize(&job->args, rows);
+  free(rows);
+}
+
+static void resize_complete(napi_env env, napi_status status, void *data) {
+  resize_job *job = data;
+  if (status == napi_ok && !job->failed) {
+    napi_value undefined;
+    napi_get_undefined(env, &undefined);
+    napi_resolve_deferred(env, job->deferred, undefined);
+  } else {
+    napi_value message, error;
+    napi_create_string_utf8(env, job->failed ? "resizeBilinearAsync: out of memory" : "resizeBilinearAsync: the work was cancelled",
+                            NAPI_AUTO_LENGTH, &message);
+    napi_create_error(env, NULL, message, &error);
+    napi_reject_deferred(env, job->deferred, error);
+  }
+  for (int k = 0; k < 9; k++) napi_delete_reference(env, job->refs[k]);
+  napi_delete_async_work(env, job->work);
+  free(job);
+}
+
+#define FN "resizeBilinearAsync"
+static napi_value resize_bilinear_async(napi_env env, napi_callback_info info) {
+  ARGS(10);
+  resize_job *job = calloc(1, sizeof *job);
+  if (!job) return fail(env, 1, FN, "out of memory");
+  if (!read_resize(env, argv, argv[9], &job->args, FN)) {
+    free(job);
+    return NULL;
+  }
+  /* The arrays: every argument but pad (2). */
+  static const int held[9] = {0, 1, 3, 4, 5, 6, 7, 8, 9};
+  for (int k = 0; k < 9; k++) CHECK(napi_create_reference(env, argv[held[k]], 1, &job->refs[k]));
+  napi_value promise, name;
+  CHECK(napi_create_promise(env, &job->deferred, &promise));
+  CHECK(napi_create_string_utf8(env, FN, NAPI_AUTO_LENGTH, &name));
+  CHECK(napi_create_async_work(env, NULL, name, resize_execute, resize_complete, job, &job->work));
+  CHECK(napi_queue_async_work(env, job->work));
+  return promise;
 }
 #undef FN
 
@@ -577,6 +657,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"blendFrame", NULL, blend_frame, NULL, NULL, NULL, napi_enumerable, NULL},
       {"blendFramesAsync", NULL, blend_frames_async, NULL, NULL, NULL, napi_enumerable, NULL},
       {"resizeBilinear", NULL, resize_bilinear, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"resizeBilinearAsync", NULL, resize_bilinear_async, NULL, NULL, NULL, napi_enumerable, NULL},
       {"scale", NULL, scale, NULL, NULL, NULL, napi_enumerable, NULL},
       {"guidance", NULL, guidance, NULL, NULL, NULL, napi_enumerable, NULL},
       {"predictionToX0", NULL, prediction_to_x0, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cropToRgb24, planResolution, resizeBilinearToPadded, type ResolutionPlan } from '../../main/engine/plan/resolution';
+import { cropToRgb24, planResolution, resizeBilinearToPadded, resizeBilinearToPaddedAsync, type ResolutionPlan } from '../../main/engine/plan/resolution';
 import type { ResolutionPolicy } from '../../main/engine/pack/manifest';
 
 // VENHANCER-REFERENCE.md 4.5-4.6: area clamped to [1.5 x 720p, 1152 x 2048]; then `pad_to_fit`: centred up to
@@ -149,6 +149,15 @@ describe('resizeBilinearToPadded', () => {
 
   it('rejects a frame of the wrong size', () => {
     expect(() => resizeBilinearToPadded(new Uint8Array(10), plan(2, 2, 4, 4), 1)).toThrow(/rgb24 needs 12/);
+  });
+
+  it('resizes the same on a worker thread, several frames at once', async () => {
+    const p = plan(4, 3, 7, 5, 9, 8);
+    const frames = [0, 1, 2].map((n) => Uint8Array.from({ length: 4 * 3 * 3 }, (_, i) => (i * 37 + n * 91) % 256));
+    const outs = frames.map(() => new Float32Array(3 * 9 * 8));
+    await Promise.all(frames.map((frame, i) => resizeBilinearToPaddedAsync(frame, p, 0.5, outs[i])));
+    frames.forEach((frame, i) => expect(Array.from(outs[i])).toEqual(Array.from(resizeBilinearToPadded(frame, p, 0.5))));
+    await expect(resizeBilinearToPaddedAsync(new Uint8Array(10), p, 0.5, outs[0])).rejects.toThrow(/rgb24 needs 36/);
   });
 });
 

@@ -12,7 +12,7 @@ import type { PackManifest } from '../pack/manifest';
 import { exactRateConversion } from '../plan/exact-rate';
 import { planFrames } from '../plan/frames';
 import { describeFittingSettings, isOutOfMemoryError, shrinkPlan, type WorkPlan } from '../plan/oom';
-import { planResolution, resizeBilinearToPadded, type ResolutionPlan } from '../plan/resolution';
+import { planResolution, resizeBilinearToPaddedAsync, type ResolutionPlan } from '../plan/resolution';
 import { planTemporalChunks } from '../plan/temporal-chunks';
 import { fillGaussianNoise } from '../random/gaussian';
 import { createSampler, type Sampler } from '../sampler/sampler';
@@ -272,7 +272,14 @@ async function encodeKeyFrames(opts: {
     }
     return out.data;
   };
+  // The batch's frames resize on worker threads as they arrive, side by side; the encoder waits for all of them.
+  let resizing: Promise<void>[] = [];
   const flush = async () => {
+    const started = performance.now();
+    const resized = resizing;
+    resizing = [];
+    await Promise.all(resized);
+    clock.add('vae_encode', (performance.now() - started) / 1000);
     let done = 0;
     while (done < batched) {
       const count = Math.min(batchSize, batched - done);
@@ -302,12 +309,17 @@ async function encodeKeyFrames(opts: {
       clock.add('decode', (performance.now() - started) / 1000);
       if (next.done) break;
       const slot = batch.subarray(batched * imageSize, (batched + 1) * imageSize);
-      clock.timeSync('vae_encode', () => resizeBilinearToPadded(next.value.data, plan, opts.padValue, slot));
+      const resized = resizeBilinearToPaddedAsync(next.value.data, plan, opts.padValue, slot);
+      // Awaited by flush() (or the finally below); marked handled now so a failure before then is not "unhandled".
+      resized.catch(() => undefined);
+      resizing.push(resized);
       batched++;
       if (batched >= batchSize) await flush();
     }
     if (batched > 0) await flush();
   } finally {
+    // A failed job leaves no resize writing into the batch.
+    await Promise.allSettled(resizing);
     await frames.return?.();
     reader.close();
   }

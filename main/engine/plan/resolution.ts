@@ -102,6 +102,16 @@ export function resizeBilinearToPadded(src: Uint8Array, plan: ResolutionPlan, pa
 
 export const NON_FINITE_DECODE = 'The decoded image contains NaN or infinite values: the model produced invalid output (try fp32 or the CPU provider)';
 
+/** As resizeBilinearToPadded, into `into`, on a worker thread: `src` and `into` must not be touched until it
+ *  resolves, and several may run at once (the key frames of an encoder batch resize side by side). */
+export async function resizeBilinearToPaddedAsync(src: Uint8Array, plan: ResolutionPlan, padValue: number, into: Float32Array): Promise<void> {
+  const { srcWidth: sw, srcHeight: sh, paddedWidth: pw, paddedHeight: ph } = plan;
+  if (src.length !== sw * sh * 3) throw new Error(`Frame has ${src.length} bytes; ${sw}x${sh} rgb24 needs ${sw * sh * 3}`);
+  if (into.length !== 3 * pw * ph) throw new Error(`resizeBilinearToPadded: the output has ${into.length} values; [3, ${ph}, ${pw}] needs ${3 * pw * ph}`);
+  const taps = resizeTaps(plan);
+  await kernels.resizeBilinearAsync(src, taps.dims, padValue, taps.xs.lo, taps.xs.hi, taps.xs.frac, taps.ys.lo, taps.ys.hi, taps.ys.frac, into);
+}
+
 type Taps = { lo: Int32Array; hi: Int32Array; frac: Float64Array };
 
 /** The last plan's taps and row scratch: a job resizes every key frame with the same plan. */
