@@ -1,6 +1,7 @@
 // The engine's per-element loops in C. Each computes in float64 and stores float32 exactly where the TypeScript loops
-// it replaced did, so results are the same to the bit. Arrays are checked for type and size; a wrong one throws a
-// TypeError or RangeError naming it.
+// it replaced did, so results are the same to the bit; only guidance's float64 sums, split over two threads on long
+// passes, add in another order. Arrays are checked for type and size; a wrong one throws a TypeError or RangeError
+// naming it.
 
 /** One decoded spatial tile: frames of [3, th, tw] at (y0, x0) of the padded picture, with its normalised blend
  *  weights (all tiles' w(y) w(x) sum to 1 at every pixel). Tiles come in row-major order and cover the picture. */
@@ -67,10 +68,11 @@ declare const kernels: {
   /** dst = c src (dst may be src). */
   scale(dst: Float32Array, src: Float32Array, c: number): void;
   /** out = u + scale (c - u) (out may be cond or uncond); with `sums`, also sum(c - c0), sum((c - c0)^2),
-   *  sum(o - o0), sum((o - o0)^2) in float64, in element order. */
+   *  sum(o - o0), sum((o - o0)^2) in float64. Under 65536 elements the sums run in element order; a longer pass is
+   *  split at n / 2 over two threads, each half summed in order and the halves added (the same on every machine). */
   guidance(cond: Float32Array, uncond: Float32Array, out: Float32Array, scale: number, sums: Float64Array | null): void;
   /** x0 in place of the prediction: kind 0 (v) alpha x - s p, 1 (eps) (x - s p) / alpha, 2 (x0) scale p; s is sigma
-   *  times the guidance rescale. Returns false when a result is NaN or infinite. */
+   *  times the guidance rescale. Returns false when a result is NaN or infinite. A long pass takes two threads. */
   predictionToX0(prediction: Float32Array, x: Float32Array, kind: 0 | 1 | 2, alpha: number, sigmaScaled: number, scale: number): boolean;
   /** x = cx x + cd d + cold old + cnoise z, then old = d; a null `old` or `z` drops its term. */
   solverStep(x: Float32Array, d: Float32Array, old: Float32Array | null, z: Float32Array | null, cx: number, cd: number, cold: number, cnoise: number): void;

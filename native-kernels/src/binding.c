@@ -5,8 +5,34 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <uv.h>
 
 #include "kernels.h"
+
+/* Runs half(context, 0) here and half(context, 1) on a new thread, then joins: the chunk-sized passes of the denoise
+ * loop take both cores while the main thread would otherwise work alone. Where no thread can be started both halves
+ * run here, in the same split, so a result never depends on it. */
+typedef struct {
+  void (*half)(void *context, int which);
+  void *context;
+} half_call;
+
+static void second_half(void *arg) {
+  half_call *call = arg;
+  call->half(call->context, 1);
+}
+
+static void both_halves(void (*half)(void *context, int which), void *context) {
+  half_call call = {half, context};
+  uv_thread_t thread;
+  const int started = uv_thread_create(&thread, second_half, &call) == 0;
+  half(context, 0);
+  if (started) uv_thread_join(&thread);
+  else half(context, 1);
+}
+
+/* Passes shorter than this run on the calling thread alone (a thread costs tens of microseconds). */
+#define SPLIT_AT_LEAST 65536
 
 #define CHECK(call)                                                  \
   do {                                                               \
@@ -438,7 +464,23 @@ static napi_value scale(napi_env env, napi_callback_info info) {
 }
 #undef FN
 
-/* guidance(cond, uncond, out, scale, sums Float64Array[4] | null) */
+/* guidance(cond, uncond, out, scale, sums Float64Array[4] | null). With sums, a long pass is split in two halves at
+ * n / 2 (whatever the machine), each summed in element order with the shifts of element 0, the halves' sums added. */
+typedef struct {
+  const float *cond, *uncond;
+  float *out;
+  size_t n;
+  double scale, shift_cond, shift_out;
+  double sums[2][4];
+} guidance_pass;
+
+static void guidance_half(void *context, int which) {
+  guidance_pass *p = context;
+  const size_t from = which == 0 ? 0 : p->n / 2;
+  const size_t to = which == 0 ? p->n / 2 : p->n;
+  upf_guidance(p->cond + from, p->uncond + from, p->out + from, to - from, p->scale, p->shift_cond, p->shift_out, p->sums[which]);
+}
+
 #define FN "guidance"
 static napi_value guidance(napi_env env, napi_callback_info info) {
   ARGS(5);
@@ -450,12 +492,42 @@ static napi_value guidance(napi_env env, napi_callback_info info) {
   if (!typed(env, argv[2], napi_float32_array, n, 0, (void **)&out, NULL, FN, "out")) return NULL;
   if (!number(env, argv[3], &s, FN, "scale")) return NULL;
   if (!typed(env, argv[4], napi_float64_array, 4, 1, (void **)&sums, NULL, FN, "sums")) return NULL;
-  upf_guidance(cond, uncond, out, n, s, sums);
+  if (!sums) {
+    upf_guidance(cond, uncond, out, n, s, 0, 0, NULL);
+    return NULL;
+  }
+  if (n == 0) {
+    sums[0] = sums[1] = sums[2] = sums[3] = 0;
+    return NULL;
+  }
+  guidance_pass pass = {cond, uncond, out, n, s, cond[0], (double)uncond[0] + s * ((double)cond[0] - (double)uncond[0]), {{0}}};
+  if (n < SPLIT_AT_LEAST) {
+    upf_guidance(cond, uncond, out, n, s, pass.shift_cond, pass.shift_out, sums);
+    return NULL;
+  }
+  both_halves(guidance_half, &pass);
+  for (int k = 0; k < 4; k++) sums[k] = pass.sums[0][k] + pass.sums[1][k];
   return NULL;
 }
 #undef FN
 
-/* predictionToX0(prediction, x, kind 0|1|2, alpha, sigmaScaled, scale) -> finite */
+/* predictionToX0(prediction, x, kind 0|1|2, alpha, sigmaScaled, scale) -> finite; a long pass runs in two halves. */
+typedef struct {
+  float *prediction;
+  const float *x;
+  size_t n;
+  int kind;
+  double alpha, sigma_scaled, scale;
+  int bad[2];
+} x0_pass;
+
+static void x0_half(void *context, int which) {
+  x0_pass *p = context;
+  const size_t from = which == 0 ? 0 : p->n / 2;
+  const size_t to = which == 0 ? p->n / 2 : p->n;
+  p->bad[which] = upf_prediction_to_x0(p->prediction + from, p->x + from, to - from, p->kind, p->alpha, p->sigma_scaled, p->scale);
+}
+
 #define FN "predictionToX0"
 static napi_value prediction_to_x0(napi_env env, napi_callback_info info) {
   ARGS(6);
@@ -470,7 +542,10 @@ static napi_value prediction_to_x0(napi_env env, napi_callback_info info) {
       !number(env, argv[5], &s, FN, "scale")) {
     return NULL;
   }
-  return boolean(env, !upf_prediction_to_x0(prediction, x, n, (int)kind, alpha, sigma_scaled, s));
+  x0_pass pass = {prediction, x, n, (int)kind, alpha, sigma_scaled, s, {0, 0}};
+  if (n < SPLIT_AT_LEAST) return boolean(env, !upf_prediction_to_x0(prediction, x, n, (int)kind, alpha, sigma_scaled, s));
+  both_halves(x0_half, &pass);
+  return boolean(env, !(pass.bad[0] | pass.bad[1]));
 }
 #undef FN
 

@@ -121,7 +121,8 @@ void upf_scale(float *dst, const float *src, size_t n, double c) {
   for (size_t e = 0; e < n; e++) dst[e] = (float)(c * (double)src[e]);
 }
 
-void upf_guidance(const float *cond, const float *uncond, float *out, size_t n, double scale, double *sums) {
+void upf_guidance(const float *cond, const float *uncond, float *out, size_t n, double scale, double shift_cond,
+                  double shift_out, double *sums) {
   if (!sums) {
     for (size_t i = 0; i < n; i++) {
       const double u = uncond[i];
@@ -129,12 +130,6 @@ void upf_guidance(const float *cond, const float *uncond, float *out, size_t n, 
     }
     return;
   }
-  if (n == 0) {
-    sums[0] = sums[1] = sums[2] = sums[3] = 0;
-    return;
-  }
-  const double shift_cond = cond[0];
-  const double shift_out = (double)uncond[0] + scale * ((double)cond[0] - (double)uncond[0]);
   double cond_sum = 0, cond_squares = 0, out_sum = 0, out_squares = 0;
   for (size_t i = 0; i < n; i++) {
     const double c = cond[i];

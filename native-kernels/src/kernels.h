@@ -38,8 +38,10 @@ void upf_resize_bilinear(const uint8_t *src, int sw, int sh, int dw, int dh, int
 void upf_scale(float *dst, const float *src, size_t n, double c);
 
 /* out = u + scale (c - u) (out may be cond or uncond). With `sums`, also the four float64 sums the rescale needs,
- * of values shifted by element 0: sum(c - c0), sum((c - c0)^2), sum(o - o0), sum((o - o0)^2), in element order. */
-void upf_guidance(const float *cond, const float *uncond, float *out, size_t n, double scale, double *sums);
+ * of values shifted by shift_cond and shift_out: sum(c - sc), sum((c - sc)^2), sum(o - so), sum((o - so)^2), in
+ * element order. */
+void upf_guidance(const float *cond, const float *uncond, float *out, size_t n, double scale, double shift_cond,
+                  double shift_out, double *sums);
 
 /* The prediction -> x0 in place: kind 0 (v): alpha x - s p; 1 (eps): (x - s p) / alpha; 2 (x0): scale p, with
  * s = sigma scale. Returns 1 when a result is NaN or infinite. */

@@ -144,6 +144,31 @@ describe('latent kernels', () => {
     expect(Array.from(sums)).toEqual([cs, cq, os, oq]);
   });
 
+  it('guidance over a long pass (two threads, two halves): the same output, the sums within float64 rounding', () => {
+    const n = 300_001;
+    const c = random(n, 12);
+    const u = random(n, 13);
+    const out = new Float32Array(n);
+    const sums = new Float64Array(4);
+    kernels.guidance(c, u, out, 3, sums);
+    const o0 = u[0] + 3 * (c[0] - u[0]);
+    const expected = [0, 0, 0, 0];
+    for (let e = 0; e < n; e++) {
+      const o = u[e] + 3 * (c[e] - u[e]);
+      expect(out[e]).toBe(Math.fround(o));
+      expected[0] += c[e] - c[0];
+      expected[1] += (c[e] - c[0]) ** 2;
+      expected[2] += o - o0;
+      expected[3] += (o - o0) ** 2;
+    }
+    expected.forEach((value, k) => expect(Math.abs(sums[k] - value)).toBeLessThan(1e-9 * Math.max(1, Math.abs(value))));
+    // x0 over a long pass, in two halves, reports a bad value in either.
+    const broken = random(n, 14);
+    broken[n - 1] = Number.POSITIVE_INFINITY;
+    expect(kernels.predictionToX0(broken, c, 2, 1, 1, 1)).toBe(false);
+    expect(kernels.predictionToX0(random(n, 14), c, 0, 0.5, 0.5, 1)).toBe(true);
+  });
+
   it('predictionToX0: v, eps and x0 predictions, reporting a non-finite result', () => {
     const v = d.slice();
     expect(kernels.predictionToX0(v, x, 0, 0.8, 0.6, 1)).toBe(true);
