@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fillGaussianNoiseAsync, gaussianNoise } from '../../main/engine/random/gaussian';
+import { drawNoiseAhead, fillGaussianNoiseAsync, gaussianNoise } from '../../main/engine/random/gaussian';
 import kernels from '@upframe/native-kernels';
 
 function mean(a: Float32Array): number {
@@ -39,6 +39,18 @@ describe('gaussianNoise', () => {
 
   it('is deterministic for a seed and stream', () => {
     expect(Array.from(gaussianNoise(666, [3, 14], 1000))).toEqual(Array.from(gaussianNoise(666, [3, 14], 1000)));
+  });
+
+  it('draws noise ahead for a run of items, each item with its own streams, in order', async () => {
+    const seen: number[][][] = [];
+    for await (const arrays of drawNoiseAhead(7, (i) => [{ seed: 5, stream: [1, i] }, { seed: 6, stream: [2, i] }], 300, 3)) {
+      seen.push(arrays.map((a) => Array.from(a)));
+    }
+    expect(seen).toHaveLength(7);
+    seen.forEach((arrays, i) => {
+      expect(arrays[0]).toEqual(Array.from(gaussianNoise(5, [1, i], 300)));
+      expect(arrays[1]).toEqual(Array.from(gaussianNoise(6, [2, i], 300)));
+    });
   });
 
   it('draws the same values on a worker thread, several draws at once', async () => {

@@ -14,7 +14,7 @@ import { planFrames } from '../plan/frames';
 import { describeFittingSettings, isOutOfMemoryError, shrinkPlan, type WorkPlan } from '../plan/oom';
 import { planResolution, resizeBilinearToPaddedAsync, type ResolutionPlan } from '../plan/resolution';
 import { planTemporalChunks } from '../plan/temporal-chunks';
-import { fillGaussianNoise } from '../random/gaussian';
+import { drawNoiseAhead } from '../random/gaussian';
 import { createSampler, type Sampler } from '../sampler/sampler';
 import { samplerTimesteps } from '../sampler/timesteps';
 import { createNoiseSchedule, type NoiseSchedule } from '../schedule/noise-schedule';
@@ -344,13 +344,18 @@ function keyPosterior(moments: Float32Array, size: number): KeyPosterior {
 
 /**
  * The latent of output frame f, sampled from its key frame's posterior as the reference's
- * `latent_dist.sample() * scaling_factor`: z = (mean + exp(logvar / 2) eps) s, with eps keyed by (seed, f), so a key
- * frame's hint and its start latent are the same sample, and each inserted slot (a pixel copy of the previous key
- * frame in the reference) gets its own. The log-variance arrives clamped from the graph (CONTRACT-V2.md).
+ * `latent_dist.sample() * scaling_factor`: z = (mean + exp(logvar / 2) eps) s, with eps keyed by (seed, f) (the draw
+ * posteriorDraw names), so a key frame's hint and its start latent are the same sample, and each inserted slot (a
+ * pixel copy of the previous key frame in the reference) gets its own. The log-variance arrives clamped from the
+ * graph (CONTRACT-V2.md). Written over eps.
  */
-function sampleLatent(posterior: PosteriorSampling, key: KeyPosterior, f: number, out: Float32Array): void {
-  fillGaussianNoise(posterior.seed, [NOISE_STREAM.posterior, f], out);
-  kernels.posteriorSample(out, key.moments, key.std, posterior.scalingFactor);
+function sampleLatent(posterior: PosteriorSampling, key: KeyPosterior, eps: Float32Array): Float32Array {
+  kernels.posteriorSample(eps, key.moments, key.std, posterior.scalingFactor);
+  return eps;
+}
+
+function posteriorDraw(posterior: PosteriorSampling, f: number): { seed: number; stream: readonly number[] } {
+  return { seed: posterior.seed, stream: [NOISE_STREAM.posterior, f] };
 }
 
 /**
@@ -374,12 +379,16 @@ async function noisedHint(opts: {
   const alpha = opts.noiseLevel === 0 ? 1 : schedule.alpha(opts.tHint);
   const sigma = opts.noiseLevel === 0 ? 0 : schedule.sigma(opts.tHint);
   const data = new Float32Array(latentChannels * keyCount * plane);
-  const z = new Float32Array(latentChannels * plane);
-  const eps = new Float32Array(z.length);
+  const size = latentChannels * plane;
+  const draws = drawNoiseAhead(
+    keyCount,
+    (key) => [posteriorDraw(posterior, frames.keyFrame(key)), ...(sigma !== 0 ? [{ seed: posterior.seed, stream: [NOISE_STREAM.hint, key] }] : [])],
+    size,
+  );
   for (let key = 0; key < keyCount; key++) {
     await opts.hooks.checkpoint();
-    sampleLatent(posterior, keyPosterior(await posterior.moments.readFrame(key), z.length), frames.keyFrame(key), z);
-    if (sigma !== 0) fillGaussianNoise(posterior.seed, [NOISE_STREAM.hint, key], eps);
+    const [drawn, eps] = (await draws.next()).value as Float32Array[];
+    const z = sampleLatent(posterior, keyPosterior(await posterior.moments.readFrame(key), size), drawn);
     for (let c = 0; c < latentChannels; c++) {
       const to = (c * keyCount + key) * plane;
       const from = c * plane;
@@ -410,20 +419,20 @@ async function writeStartLatents(opts: {
   const size = x.frameFloats;
   let cachedKey = -1;
   let moments: KeyPosterior | null = null;
-  const z = new Float32Array(size);
   // Two output buffers: one fills while the other is written to disk.
   const outs = [new Float32Array(size), new Float32Array(size)];
   let writing: Promise<void> = Promise.resolve();
+  const draws = drawNoiseAhead(frames.total, (f) => [posteriorDraw(posterior, f), { seed: opts.seed, stream: [NOISE_STREAM.start, f] }], size);
   for (let f = 0; f < frames.total; f++) {
     const key = frames.sourceKeyForFill(f);
     if (key !== cachedKey) {
       moments = keyPosterior(await posterior.moments.readFrame(key), size);
       cachedKey = key;
     }
-    sampleLatent(posterior, moments as KeyPosterior, f, z);
+    const [drawn, eps] = (await draws.next()).value as Float32Array[];
+    const z = sampleLatent(posterior, moments as KeyPosterior, drawn);
     const out = outs[f & 1];
-    fillGaussianNoise(opts.seed, [NOISE_STREAM.start, f], out);
-    for (let e = 0; e < size; e++) out[e] = alpha * z[e] + sigma * out[e];
+    for (let e = 0; e < size; e++) out[e] = alpha * z[e] + sigma * eps[e];
     await writing;
     writing = x.write(f, out);
   }

@@ -44,6 +44,38 @@ export async function fillGaussianNoiseAsync(seed: number, stream: readonly numb
   await kernels.normalsAsync(ids, first, skip, out, tables.segments, tables.tails);
 }
 
+/**
+ * Noise for items 0 .. count - 1, drawn on worker threads `ahead` items before the caller takes them: item i gets one
+ * array of `size` values per draw `draws(i)` names (a seed and a stream; as many for every item). An item's arrays
+ * are the caller's until it asks for the next item; then they are refilled for a later one.
+ */
+export async function* drawNoiseAhead(
+  count: number,
+  draws: (item: number) => { seed: number; stream: readonly number[] }[],
+  size: number,
+  ahead = 4,
+): AsyncGenerator<Float32Array[]> {
+  const slots = ahead + 1;
+  const buffers: Float32Array[][] = [];
+  const drawn: Promise<unknown>[] = [];
+  const start = (item: number) => {
+    const slot = item % slots;
+    const wanted = draws(item);
+    buffers[slot] ??= wanted.map(() => new Float32Array(size));
+    const done = Promise.all(wanted.map((draw, k) => fillGaussianNoiseAsync(draw.seed, draw.stream, buffers[slot][k])));
+    // Awaited below when its item comes up; should the caller stop first, nothing waits for it.
+    done.catch(() => undefined);
+    drawn[slot] = done;
+  };
+  for (let item = 0; item < Math.min(ahead, count); item++) start(item);
+  for (let item = 0; item < count; item++) {
+    await drawn[item % slots];
+    // The slot of item - 1, which the caller has finished with.
+    if (item + ahead < count) start(item + ahead);
+    yield buffers[item % slots];
+  }
+}
+
 function checkAddress(seed: number, stream: readonly number[], offset: number): void {
   checkId('seed', seed);
   stream.forEach((id, i) => checkId(`stream id ${i}`, id));
