@@ -7,6 +7,18 @@
  *  weights (all tiles' w(y) w(x) sum to 1 at every pixel). Tiles come in row-major order and cover the picture. */
 declare namespace kernels {
   type BlendTile = { data: Float32Array; y0: number; x0: number; th: number; tw: number; wy: Float32Array; wx: Float32Array };
+  /** resizeBilinear's source, placement and taps. */
+  type ResizeInputs = [
+    src: Uint8Array,
+    dims: Int32Array,
+    pad: number,
+    xlo: Int32Array,
+    xhi: Int32Array,
+    xfrac: Float64Array,
+    ylo: Int32Array,
+    yhi: Int32Array,
+    yfrac: Float64Array,
+  ];
   /** One frame of a blendFramesAsync batch, with blendFrame's outputs. */
   type BlendOutput = { frame: number; previous: Float32Array | null; fade: number; keep: Float32Array | null; rgb: Uint8Array | null };
 }
@@ -38,33 +50,10 @@ declare const kernels: {
    * dw x dh picture at (left, top), the rest `pad`. Taps per destination column / row: lo, hi and the weight of hi.
    * `rows` holds sh 3 dw doubles of scratch.
    */
-  resizeBilinear(
-    src: Uint8Array,
-    dims: Int32Array,
-    pad: number,
-    xlo: Int32Array,
-    xhi: Int32Array,
-    xfrac: Float64Array,
-    ylo: Int32Array,
-    yhi: Int32Array,
-    yfrac: Float64Array,
-    rows: Float64Array,
-    out: Float32Array,
-  ): void;
+  resizeBilinear(...args: [...kernels.ResizeInputs, rows: Float64Array, out: Float32Array]): void;
   /** As resizeBilinear, on a libuv worker thread with scratch of its own; the arrays are held until the promise
    *  settles and `out` must not be touched before. */
-  resizeBilinearAsync(
-    src: Uint8Array,
-    dims: Int32Array,
-    pad: number,
-    xlo: Int32Array,
-    xhi: Int32Array,
-    xfrac: Float64Array,
-    ylo: Int32Array,
-    yhi: Int32Array,
-    yfrac: Float64Array,
-    out: Float32Array,
-  ): Promise<void>;
+  resizeBilinearAsync(...args: [...kernels.ResizeInputs, out: Float32Array]): Promise<void>;
   /** dst = c src (dst may be src). */
   scale(dst: Float32Array, src: Float32Array, c: number): void;
   /** out = u + scale (c - u) (out may be cond or uncond); with `sums`, also sum(c - c0), sum((c - c0)^2),

@@ -227,13 +227,77 @@ static napi_value blend_frame(napi_env env, napi_callback_info info) {
 }
 #undef FN
 
+/* A kernel run on a libuv worker thread: each job's struct starts with this. The arguments it reads are held
+ * (references) until it settles; `execute` may set `error`; `value` gives what the promise resolves to (undefined when
+ * NULL); `release` frees the rest of the job. */
+typedef struct async_job async_job;
+struct async_job {
+  napi_async_work work;
+  napi_deferred deferred;
+  napi_ref refs[12];
+  int ref_count;
+  const char *name;
+  const char *error;
+  napi_value (*value)(napi_env env, async_job *job);
+  void (*release)(async_job *job);
+};
+
+static void release_job(napi_env env, async_job *job) {
+  for (int k = 0; k < job->ref_count; k++) napi_delete_reference(env, job->refs[k]);
+  if (job->release) job->release(job);
+  free(job);
+}
+
+static void job_complete(napi_env env, napi_status status, void *data) {
+  async_job *job = data;
+  if (status == napi_ok && !job->error) {
+    napi_value value;
+    if (job->value) value = job->value(env, job);
+    else napi_get_undefined(env, &value);
+    napi_resolve_deferred(env, job->deferred, value);
+  } else {
+    char text[128];
+    snprintf(text, sizeof text, "%s: %s", job->name, job->error ? job->error : "the work was cancelled");
+    napi_value message, error;
+    napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &message);
+    napi_create_error(env, NULL, message, &error);
+    napi_reject_deferred(env, job->deferred, error);
+  }
+  napi_delete_async_work(env, job->work);
+  release_job(env, job);
+}
+
+/* Holds the arguments argv[held[0..count)] and queues the job; its promise, or NULL with an exception pending (the
+ * job released). */
+static napi_value queue_job(napi_env env, async_job *job, const char *name, napi_value *argv, const int *held, int count,
+                            napi_async_execute_callback execute) {
+  job->name = name;
+  napi_value promise, resource;
+  for (int k = 0; k < count; k++) {
+    if (napi_create_reference(env, argv[held[k]], 1, &job->refs[k]) != napi_ok) goto error;
+    job->ref_count = k + 1;
+  }
+  if (napi_create_promise(env, &job->deferred, &promise) != napi_ok ||
+      napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &resource) != napi_ok ||
+      napi_create_async_work(env, NULL, resource, execute, job_complete, job, &job->work) != napi_ok) {
+    goto error;
+  }
+  if (napi_queue_async_work(env, job->work) != napi_ok) {
+    napi_delete_async_work(env, job->work);
+    goto error;
+  }
+  return promise;
+error:
+  throw_last(env);
+  release_job(env, job);
+  return NULL;
+}
+
 /* blendFramesAsync(tiles, crop, frames: { frame, previous, fade, keep, rgb }[]) -> Promise<finite>: blendFrame for
  * each entry in order, on a libuv worker thread. The arguments are held until it settles and must not be touched
  * (or, for the outputs, read) before then. */
 typedef struct {
-  napi_async_work work;
-  napi_deferred deferred;
-  napi_ref refs[3];
+  async_job base;
   upf_tile *tiles;
   uint32_t tile_count;
   upf_crop crop;
@@ -253,28 +317,15 @@ static void blend_execute(napi_env env, void *data) {
   }
 }
 
-static void free_blend_job(napi_env env, blend_job *job) {
-  for (int k = 0; k < 3; k++) {
-    if (job->refs[k]) napi_delete_reference(env, job->refs[k]);
-  }
+static napi_value blend_value(napi_env env, async_job *job) {
+  return boolean(env, !((blend_job *)job)->bad);
+}
+
+static void blend_release(async_job *base) {
+  blend_job *job = (blend_job *)base;
   free(job->tiles);
   free(job->frames);
   free(job->scratch);
-  free(job);
-}
-
-static void blend_complete(napi_env env, napi_status status, void *data) {
-  blend_job *job = data;
-  if (status == napi_ok) {
-    napi_resolve_deferred(env, job->deferred, boolean(env, !job->bad));
-  } else {
-    napi_value message, error;
-    napi_create_string_utf8(env, "blendFramesAsync: the work was cancelled", NAPI_AUTO_LENGTH, &message);
-    napi_create_error(env, NULL, message, &error);
-    napi_reject_deferred(env, job->deferred, error);
-  }
-  napi_delete_async_work(env, job->work);
-  free_blend_job(env, job);
 }
 
 #define FN "blendFramesAsync"
@@ -282,7 +333,8 @@ static napi_value blend_frames_async(napi_env env, napi_callback_info info) {
   ARGS(3);
   blend_job *job = calloc(1, sizeof *job);
   if (!job) return fail(env, 1, FN, "out of memory");
-  napi_value promise = NULL;
+  job->base.value = blend_value;
+  job->base.release = blend_release;
   if (!read_crop(env, argv[1], &job->crop, FN)) goto failed;
   bool is_array = false;
   if (napi_is_array(env, argv[2], &is_array) != napi_ok) goto error;
@@ -314,21 +366,12 @@ static napi_value blend_frames_async(napi_env env, napi_callback_info info) {
   }
   job->tiles = read_tiles(env, argv[0], &job->crop, last + 1, &job->tile_count, FN);
   if (!job->tiles) goto failed;
-  for (int k = 0; k < 3; k++) {
-    if (napi_create_reference(env, argv[k], 1, &job->refs[k]) != napi_ok) goto error;
-  }
-  napi_value name;
-  if (napi_create_promise(env, &job->deferred, &promise) != napi_ok ||
-      napi_create_string_utf8(env, FN, NAPI_AUTO_LENGTH, &name) != napi_ok ||
-      napi_create_async_work(env, NULL, name, blend_execute, blend_complete, job, &job->work) != napi_ok ||
-      napi_queue_async_work(env, job->work) != napi_ok) {
-    goto error;
-  }
-  return promise;
+  static const int held[3] = {0, 1, 2};
+  return queue_job(env, &job->base, FN, argv, held, 3, blend_execute);
 error:
   throw_last(env);
 failed:
-  free_blend_job(env, job);
+  release_job(env, &job->base);
   return NULL;
 }
 #undef FN
@@ -391,11 +434,8 @@ static napi_value resize_bilinear(napi_env env, napi_callback_info info) {
 /* resizeBilinearAsync(src, dims, pad, xlo, xhi, xfrac, ylo, yhi, yfrac, out) -> Promise<void>: on a libuv worker thread,
  * with scratch of its own; every array is held until it settles, and `out` must not be touched before. */
 typedef struct {
-  napi_async_work work;
-  napi_deferred deferred;
-  napi_ref refs[9];
+  async_job base;
   resize_args args;
-  int failed;
 } resize_job;
 
 static void resize_execute(napi_env env, void *data) {
@@ -403,29 +443,11 @@ static void resize_execute(napi_env env, void *data) {
   resize_job *job = data;
   double *rows = malloc(sizeof(double) * (size_t)job->args.sh * 3 * job->args.dw);
   if (!rows) {
-    job->failed = 1;
+    job->base.error = "out of memory";
     return;
   }
   run_resize(&job->args, rows);
   free(rows);
-}
-
-static void resize_complete(napi_env env, napi_status status, void *data) {
-  resize_job *job = data;
-  if (status == napi_ok && !job->failed) {
-    napi_value undefined;
-    napi_get_undefined(env, &undefined);
-    napi_resolve_deferred(env, job->deferred, undefined);
-  } else {
-    napi_value message, error;
-    napi_create_string_utf8(env, job->failed ? "resizeBilinearAsync: out of memory" : "resizeBilinearAsync: the work was cancelled",
-                            NAPI_AUTO_LENGTH, &message);
-    napi_create_error(env, NULL, message, &error);
-    napi_reject_deferred(env, job->deferred, error);
-  }
-  for (int k = 0; k < 9; k++) napi_delete_reference(env, job->refs[k]);
-  napi_delete_async_work(env, job->work);
-  free(job);
 }
 
 #define FN "resizeBilinearAsync"
@@ -439,13 +461,7 @@ static napi_value resize_bilinear_async(napi_env env, napi_callback_info info) {
   }
   /* The arrays: every argument but pad (2). */
   static const int held[9] = {0, 1, 3, 4, 5, 6, 7, 8, 9};
-  for (int k = 0; k < 9; k++) CHECK(napi_create_reference(env, argv[held[k]], 1, &job->refs[k]));
-  napi_value promise, name;
-  CHECK(napi_create_promise(env, &job->deferred, &promise));
-  CHECK(napi_create_string_utf8(env, FN, NAPI_AUTO_LENGTH, &name));
-  CHECK(napi_create_async_work(env, NULL, name, resize_execute, resize_complete, job, &job->work));
-  CHECK(napi_queue_async_work(env, job->work));
-  return promise;
+  return queue_job(env, &job->base, FN, argv, held, 9, resize_execute);
 }
 #undef FN
 
@@ -643,12 +659,10 @@ static napi_value normals(napi_env env, napi_callback_info info) {
 }
 #undef FN
 
-/* normalsAsync(same arguments) -> Promise<void>: normals on a libuv worker thread. The arrays are held (references)
- * until it settles; the caller must not touch `out` before then. */
+/* normalsAsync(same arguments) -> Promise<void>: normals on a libuv worker thread. The arrays are held until it
+ * settles; the caller must not touch `out` before then. */
 typedef struct {
-  napi_async_work work;
-  napi_deferred deferred;
-  napi_ref refs[3];
+  async_job base;
   normals_args args;
 } normals_job;
 
@@ -656,23 +670,6 @@ static void normals_execute(napi_env env, void *data) {
   (void)env;
   const normals_args *a = &((normals_job *)data)->args;
   upf_normals(a->first_block, a->stream, a->key, a->skip, a->out, a->n, a->segments, a->tails);
-}
-
-static void normals_complete(napi_env env, napi_status status, void *data) {
-  normals_job *job = data;
-  napi_value undefined;
-  napi_get_undefined(env, &undefined);
-  if (status == napi_ok) {
-    napi_resolve_deferred(env, job->deferred, undefined);
-  } else {
-    napi_value message, error;
-    napi_create_string_utf8(env, "normalsAsync: the work was cancelled", NAPI_AUTO_LENGTH, &message);
-    napi_create_error(env, NULL, message, &error);
-    napi_reject_deferred(env, job->deferred, error);
-  }
-  for (int k = 0; k < 3; k++) napi_delete_reference(env, job->refs[k]);
-  napi_delete_async_work(env, job->work);
-  free(job);
 }
 
 #define FN "normalsAsync"
@@ -684,14 +681,8 @@ static napi_value normals_async(napi_env env, napi_callback_info info) {
     free(job);
     return NULL;
   }
-  const int held[3] = {3, 4, 5};
-  for (int k = 0; k < 3; k++) CHECK(napi_create_reference(env, argv[held[k]], 1, &job->refs[k]));
-  napi_value promise, name;
-  CHECK(napi_create_promise(env, &job->deferred, &promise));
-  CHECK(napi_create_string_utf8(env, FN, NAPI_AUTO_LENGTH, &name));
-  CHECK(napi_create_async_work(env, NULL, name, normals_execute, normals_complete, job, &job->work));
-  CHECK(napi_queue_async_work(env, job->work));
-  return promise;
+  static const int held[3] = {3, 4, 5};
+  return queue_job(env, &job->base, FN, argv, held, 3, normals_execute);
 }
 #undef FN
 
