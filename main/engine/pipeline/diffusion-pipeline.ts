@@ -106,7 +106,14 @@ export async function runDiffusionJob(spec: EnhanceJobSpec, hooks: JobHooks, dep
     // 0 means a clean hint (t_hint 0, no noise), which is what a user setting "no noise" expects.
     const tHint = noiseLevel === 0 ? 0 : noiseLevel - 1;
     const posterior: PosteriorSampling = { moments, scalingFactor: manifest.latent.scalingFactor, seed: settings.seed };
-    const hint = await clock.time('vae_encode', () => noisedHint({ posterior, frames, schedule, noiseLevel, tHint, hooks }));
+    // The hint is filled with the first start latents (writeStartLatents) and kept for every retry.
+    const hint: Tensor = { dims: [1, shape.channels, keyCount, shape.height, shape.width], data: new Float32Array(shape.channels * keyCount * shape.height * shape.width) };
+    let hintTarget: HintTarget | null = {
+      data: hint.data as Float32Array,
+      keyCount,
+      alpha: noiseLevel === 0 ? 1 : schedule.alpha(tHint),
+      sigma: noiseLevel === 0 ? 0 : schedule.sigma(tHint),
+    };
     const x = await newStore('x', frames.total, shape);
     const state = sampler.needsState ? await newStore('state', frames.total, shape) : null;
 
@@ -138,8 +145,9 @@ export async function runDiffusionJob(spec: EnhanceJobSpec, hooks: JobHooks, dep
       const chunks = work.chunkLength === null ? ruleChunks : planTemporalChunks(frames.total, k, manifest.temporalChunk, { length: work.chunkLength });
       progress.planCalls(plannedDenoiserCalls(sampler, chunks, guided));
       await clock.time('denoise', () =>
-        writeStartLatents({ posterior, x, frames, sampler, schedule, startTimestep: manifest.sampler.startTimestep, seed: settings.seed }),
+        writeStartLatents({ posterior, x, frames, sampler, schedule, startTimestep: manifest.sampler.startTimestep, seed: settings.seed, hint: hintTarget, hooks }),
       );
+      hintTarget = null;
       try {
         await runDenoiseLoop({
           runtime,
@@ -358,51 +366,17 @@ function posteriorDraw(posterior: PosteriorSampling, f: number): { seed: number;
   return { seed: posterior.seed, stream: [NOISE_STREAM.posterior, f] };
 }
 
-/**
- * The hint [1, C, K, h, w]: the K key-frame latents noised ONCE for the whole clip, hint = alpha(t_hint) z +
- * sigma(t_hint) eps (the reference's `diffuse`), z itself at noise level 0. Every chunk and both guidance passes
- * get all of it; the model gathers it by the global key indices in the mask.
- */
-async function noisedHint(opts: {
-  posterior: PosteriorSampling;
-  frames: ReturnType<typeof planFrames>;
-  schedule: NoiseSchedule;
-  noiseLevel: number;
-  tHint: number;
-  hooks: JobHooks;
-}): Promise<Tensor> {
-  const { posterior, frames, schedule } = opts;
-  const { channels, height, width } = posterior.moments.shape;
-  const latentChannels = channels / 2;
-  const plane = height * width;
-  const keyCount = posterior.moments.frames;
-  const alpha = opts.noiseLevel === 0 ? 1 : schedule.alpha(opts.tHint);
-  const sigma = opts.noiseLevel === 0 ? 0 : schedule.sigma(opts.tHint);
-  const data = new Float32Array(latentChannels * keyCount * plane);
-  const size = latentChannels * plane;
-  const draws = drawNoiseAhead(
-    keyCount,
-    (key) => [posteriorDraw(posterior, frames.keyFrame(key)), ...(sigma !== 0 ? [{ seed: posterior.seed, stream: [NOISE_STREAM.hint, key] }] : [])],
-    size,
-  );
-  for (let key = 0; key < keyCount; key++) {
-    await opts.hooks.checkpoint();
-    const [drawn, eps] = (await draws.next()).value as Float32Array[];
-    const z = sampleLatent(posterior, keyPosterior(await posterior.moments.readFrame(key), size), drawn);
-    for (let c = 0; c < latentChannels; c++) {
-      const to = (c * keyCount + key) * plane;
-      const from = c * plane;
-      if (sigma === 0) data.set(z.subarray(from, from + plane), to);
-      else for (let e = 0; e < plane; e++) data[to + e] = alpha * z[from + e] + sigma * eps[from + e];
-    }
-  }
-  return { dims: [1, latentChannels, keyCount, height, width], data };
-}
+/** Where writeStartLatents puts the hint [1, C, K, h, w]: the K key-frame latents noised ONCE for the whole clip,
+ *  hint = alpha(t_hint) z + sigma(t_hint) eps (the reference's `diffuse`), z itself at noise level 0. Every chunk and
+ *  both guidance passes get all of it; the model gathers it by the global key indices in the mask. */
+type HintTarget = { data: Float32Array; keyCount: number; alpha: number; sigma: number };
 
 /** The solver's start, the reference's SDEdit start: every frame's latent (inserted slots sampled from the previous
  *  key frame's posterior) diffused to the start timestep, noised = alpha z + sigma eps, then times the first VE sigma
  *  (`x = noise * sigmas[0]` in its dpmpp_2m_sde, with noise = the diffused latent). Solver memory starts at zero:
- *  the denoise loop never reads it at the first step, so its store needs no initialising. */
+ *  the denoise loop never reads it at the first step, so its store needs no initialising. With `hint`, the hint is
+ *  filled on the way from the key frames' samples (a key frame's hint and start latent share theirs), so each key
+ *  frame's posterior is read and exponentiated once for both. */
 async function writeStartLatents(opts: {
   posterior: PosteriorSampling;
   x: LatentStore;
@@ -411,26 +385,47 @@ async function writeStartLatents(opts: {
   schedule: NoiseSchedule;
   startTimestep: number;
   seed: number;
+  hint: HintTarget | null;
+  hooks: JobHooks;
 }): Promise<void> {
-  const { posterior, x, frames, sampler, schedule } = opts;
+  const { posterior, x, frames, sampler, schedule, hint } = opts;
   const sigmaVe = sampler.sigmaVe(0);
   const alpha = schedule.alpha(opts.startTimestep) * sigmaVe;
   const sigma = schedule.sigma(opts.startTimestep) * sigmaVe;
   const size = x.frameFloats;
+  const { channels } = x.shape;
+  const plane = size / channels;
   let cachedKey = -1;
   let moments: KeyPosterior | null = null;
   // Two output buffers: one fills while the other is written to disk.
   const outs = [new Float32Array(size), new Float32Array(size)];
   let writing: Promise<void> = Promise.resolve();
-  const draws = drawNoiseAhead(frames.total, (f) => [posteriorDraw(posterior, f), { seed: opts.seed, stream: [NOISE_STREAM.start, f] }], size);
+  const draws = drawNoiseAhead(
+    frames.total,
+    (f) => [
+      posteriorDraw(posterior, f),
+      { seed: opts.seed, stream: [NOISE_STREAM.start, f] },
+      ...(hint && hint.sigma !== 0 && frames.isKey(f) ? [{ seed: posterior.seed, stream: [NOISE_STREAM.hint, frames.keyIndex(f)] }] : []),
+    ],
+    size,
+  );
   for (let f = 0; f < frames.total; f++) {
     const key = frames.sourceKeyForFill(f);
     if (key !== cachedKey) {
+      await opts.hooks.checkpoint();
       moments = keyPosterior(await posterior.moments.readFrame(key), size);
       cachedKey = key;
     }
-    const [drawn, eps] = (await draws.next()).value as Float32Array[];
+    const [drawn, eps, hintEps] = (await draws.next()).value as Float32Array[];
     const z = sampleLatent(posterior, moments as KeyPosterior, drawn);
+    if (hint && frames.isKey(f)) {
+      for (let c = 0; c < channels; c++) {
+        const to = (c * hint.keyCount + key) * plane;
+        const from = c * plane;
+        if (hint.sigma === 0) hint.data.set(z.subarray(from, from + plane), to);
+        else for (let e = 0; e < plane; e++) hint.data[to + e] = hint.alpha * z[from + e] + hint.sigma * hintEps[from + e];
+      }
+    }
     const out = outs[f & 1];
     for (let e = 0; e < size; e++) out[e] = alpha * z[e] + sigma * eps[e];
     await writing;

@@ -46,8 +46,8 @@ export async function fillGaussianNoiseAsync(seed: number, stream: readonly numb
 
 /**
  * Noise for items 0 .. count - 1, drawn on worker threads `ahead` items before the caller takes them: item i gets one
- * array of `size` values per draw `draws(i)` names (a seed and a stream; as many for every item). An item's arrays
- * are the caller's until it asks for the next item; then they are refilled for a later one.
+ * array of `size` values per draw `draws(i)` names (a seed and a stream), in that order. An item's arrays are the
+ * caller's until it asks for the next item; then they are refilled for a later one.
  */
 export async function* drawNoiseAhead(
   count: number,
@@ -57,22 +57,24 @@ export async function* drawNoiseAhead(
 ): AsyncGenerator<Float32Array[]> {
   const slots = ahead + 1;
   const buffers: Float32Array[][] = [];
-  const drawn: Promise<unknown>[] = [];
+  const drawn: Promise<Float32Array[]>[] = [];
   const start = (item: number) => {
     const slot = item % slots;
+    const arrays = (buffers[slot] ??= []);
     const wanted = draws(item);
-    buffers[slot] ??= wanted.map(() => new Float32Array(size));
-    const done = Promise.all(wanted.map((draw, k) => fillGaussianNoiseAsync(draw.seed, draw.stream, buffers[slot][k])));
+    wanted.forEach((_, k) => (arrays[k] ??= new Float32Array(size)));
+    const filled = arrays.slice(0, wanted.length);
+    const done = Promise.all(wanted.map((draw, k) => fillGaussianNoiseAsync(draw.seed, draw.stream, filled[k]))).then(() => filled);
     // Awaited below when its item comes up; should the caller stop first, nothing waits for it.
     done.catch(() => undefined);
     drawn[slot] = done;
   };
   for (let item = 0; item < Math.min(ahead, count); item++) start(item);
   for (let item = 0; item < count; item++) {
-    await drawn[item % slots];
+    const arrays = await drawn[item % slots];
     // The slot of item - 1, which the caller has finished with.
     if (item + ahead < count) start(item + ahead);
-    yield buffers[item % slots];
+    yield arrays;
   }
 }
 
