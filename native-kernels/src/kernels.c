@@ -11,10 +11,18 @@
 #endif
 
 UPF_VECTOR_CLONES
-static void weighted_row(float *acc, const float *src, const float *wx, int from, int to, int filled, double wy) {
-  int mid = filled < from ? from : (filled > to ? to : filled);
-  for (int x = from; x < mid; x++) acc[x] = (float)((double)acc[x] + wy * (double)wx[x] * (double)src[x]);
-  for (int x = mid; x < to; x++) acc[x] = (float)(wy * (double)wx[x] * (double)src[x]);
+/* acc[x] (+)= wy wx[x - x0] src[x - x0] for x in [from, to): added below `filled`, written from it. Pointers are only
+ * ever formed inside their arrays. */
+static void weighted_row(float *acc, const float *src, const float *wx, int x0, int from, int to, int filled, double wy) {
+  const int mid = filled < from ? from : (filled > to ? to : filled);
+  float *add = acc + from;
+  const float *s = src + (from - x0);
+  const float *w = wx + (from - x0);
+  for (int x = 0; x < mid - from; x++) add[x] = (float)((double)add[x] + wy * (double)w[x] * (double)s[x]);
+  float *put = acc + mid;
+  s = src + (mid - x0);
+  w = wx + (mid - x0);
+  for (int x = 0; x < to - mid; x++) put[x] = (float)(wy * (double)w[x] * (double)s[x]);
 }
 
 /* One plane's row to bytes: (v + 1) 127.5 + 0.5 is exact in float64 for a float32 v, so truncating it rounds half up
@@ -62,10 +70,9 @@ int upf_blend_frame(const upf_tile *tiles, int tile_count, int frame, const upf_
         const int to = end < width ? end : width;
         if (from >= to) continue;
         const int ty = py - t->y0;
-        /* Shifted so that column x of the crop reads tile column x + left - x0. */
-        const ptrdiff_t shift = (ptrdiff_t)crop->left - t->x0;
         const float *row = t->data + (((size_t)frame * 3 + ch) * t->th + ty) * t->tw;
-        weighted_row(acc + 0, row + shift, t->wx + shift, from, to, filled, (double)t->wy[ty]);
+        /* Column x of the crop is tile column x - (x0 - left). */
+        weighted_row(acc, row, t->wx, t->x0 - crop->left, from, to, filled, (double)t->wy[ty]);
         if (to > filled) filled = to;
       }
       if (previous) upf_fade(acc, previous + ch * plane + (size_t)y * width, (size_t)width, fade);
