@@ -14,6 +14,7 @@ import { loadPack } from '../main/engine/pack/runtime';
 import { runDiffusionJob } from '../main/engine/pipeline/diffusion-pipeline';
 import type { EngineResult, EnhanceJobSpec, ExecutionOptions, PackRuntime } from '../main/engine/types';
 import { FFMPEG, FFPROBE, makeTempDir, makeTestVideo } from '../tests/helpers/media-fixtures';
+import { median } from './median';
 
 const CLIP = { width: 320, height: 180, fps: 8, durationSec: Number(process.env.BENCH_SECONDS ?? 4) };
 const TARGET_FPS = 24; // 2 frames inserted between key frames at 8 fps
@@ -92,11 +93,6 @@ async function main(): Promise<void> {
       runs.push({ engineSec, modelSec: model.seconds, outsideSec: engineSec - model.seconds, floorSec, result });
       console.log(`  run ${r + 1}: outside the model ${(engineSec - model.seconds).toFixed(2)} s, floor ${floorSec.toFixed(2)} s`);
     }
-    const median = (values: number[]) => {
-      const sorted = [...values].sort((a, b) => a - b);
-      const mid = sorted.length >> 1;
-      return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-    };
     const engineSec = median(runs.map((run) => run.engineSec));
     const modelSec = median(runs.map((run) => run.modelSec));
     const outsideSec = median(runs.map((run) => run.outsideSec));

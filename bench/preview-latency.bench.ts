@@ -14,6 +14,7 @@ import { defaultClipSettings } from '../main/common/settings';
 import { createServices } from '../main/services/services';
 import { FFMPEG, makeTempDir } from '../tests/helpers/media-fixtures';
 import { call } from '../tests/helpers/services';
+import { median } from './median';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const FPS = 24;
@@ -76,12 +77,6 @@ async function timePreview(root: string, run: string, media: string, start: numb
   } finally {
     await services.close();
   }
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 const fmt = (values: number[]) => values.map((v) => v.toFixed(2)).join(', ');

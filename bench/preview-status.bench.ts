@@ -9,16 +9,11 @@ import { createServices } from '../main/services/services';
 import { FFPROBE, makeTempDir, makeTestVideo } from '../tests/helpers/media-fixtures';
 import { call } from '../tests/helpers/services';
 import { makeBigProject } from './make-big-project';
+import { median } from './median';
 
 const CLIPS = 1_000;
 const HISTORY = 1_400;
 const RUNS = 9;
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
 
 async function main(): Promise<void> {
   const tmp = makeTempDir('upframe-bench-status-');

@@ -8,6 +8,7 @@ import { inspectMedia } from '../main/media/fingerprint';
 import { callApi, startHostProcess } from '../tests/helpers/host';
 import { FFPROBE, makeTempDir, makeTestVideo } from '../tests/helpers/media-fixtures';
 import { makeBigProject } from './make-big-project';
+import { median } from './median';
 
 const CLIPS = 1_000;
 const HISTORY = 10_000;
@@ -15,12 +16,6 @@ const RUNS = 9;
 // The first page of a fresh browser process also pays for starting its renderer process: measured, not counted.
 const WARMUP_RUNS = 1;
 const TARGET_MS = 300;
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
 
 async function main(): Promise<void> {
   const work = makeTempDir('upframe-bench-open-');
